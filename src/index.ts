@@ -15,3 +15,16 @@ export { plot, Figure, figureHtml } from "./display/figure";
 export { renderSvg, vegaLiteToSvg } from "./display/render";
 export { display, createDisplay, type DisplayHandle, type Displayable } from "./display/display";
 export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
+// pytorch-metric-learning: distances, reducers, index tuples, losses
+export {
+  allPairsIndices,
+  allTripletsIndices,
+  convertToPairs,
+  convertToTriplets,
+  MAX_LISTED_TRIPLETS,
+  type IndexTuple,
+  type IndexTupleInput,
+  type PairIndices,
+  type TripletIndices,
+} from "./internal/indexTuples";
+// end pytorch-metric-learning
