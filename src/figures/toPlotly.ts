@@ -100,7 +100,7 @@ export function toPlotly(spec: FigureSpec): PlotlyFigure {
   };
   const layout: Record<string, unknown> = {
     title: { text: spec.title },
-    width: spec.width ?? 720,
+    width: spec.width ?? 680,
     height: spec.height ?? 420,
     margin: { l: 70, r: 30, t: 60, b: 60 },
     legend: { orientation: "h", y: -0.2 },

@@ -18,7 +18,7 @@ export function toVegaLite(spec: FigureSpec): VL {
   const lastFrame = spec.frames && spec.frames.length > 0 ? spec.frames[spec.frames.length - 1] : undefined;
   const layers = lastFrame ? lastFrame.layers : spec.layers;
   const is3d = layers.some((l) => (l.type === "scatter" || l.type === "line") && l.z !== undefined);
-  const width = (spec.width ?? 720) - 140;
+  const width = (spec.width ?? 680) - 140;
   const height = (spec.height ?? 420) - 140;
   const scale = (a: FigureSpec["x"]): VL => {
     const out: VL = { zero: false };

@@ -1,0 +1,117 @@
+/**
+ * The course end to end, as a learner and an instructor get it: `npm run tutorial` executes
+ * every notebook on the project's kernel and builds the handouts; then we read what came out.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "..", "..");
+const EXECUTED = join(ROOT, "build", "executed");
+const HANDOUTS = join(ROOT, "build", "handouts");
+const SCREENSHOTS = join(ROOT, "build", "screenshots");
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  metadata?: { tags?: string[] };
+}
+
+function readNotebook(name: string): Cell[] {
+  return (JSON.parse(readFileSync(join(EXECUTED, name), "utf8")) as { cells: Cell[] }).cells;
+}
+const text = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join("") : (t ?? ""));
+function streamText(cells: Cell[]): string {
+  return cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => text(o.text)).join("");
+}
+function plotlyOutputs(cells: Cell[]): { data: unknown[] }[] {
+  return cells.flatMap((c) => c.outputs ?? []).flatMap((o) => (o.data && o.data["application/vnd.plotly.v1+json"] ? [o.data["application/vnd.plotly.v1+json"] as { data: unknown[] }] : []));
+}
+
+function chromium(args: string[]): string {
+  const profile = mkdtempSync(join(tmpdir(), "sgps-test-chromium-"));
+  try {
+    const r = spawnSync("chromium", [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr.slice(-1000)}`);
+    return r.stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+describe("npm run tutorial", { timeout: 30 * 60_000 }, () => {
+  let log = "";
+  before(() => {
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "tutorial.mjs")], { cwd: ROOT, encoding: "utf8", timeout: 25 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+    log = `${r.stdout}\n${r.stderr}`;
+    process.stdout.write(log.split("\n").filter((l) => /^\[|notebooks ran|Done in|✗|→/.test(l)).map((l) => `# ${l}\n`).join(""));
+    assert.equal(r.status, 0, `npm run tutorial failed:\n${log.slice(-6000)}`);
+  });
+
+  it("executes every notebook in notebooks/ and writes the executed copy", () => {
+    const sources = readdirSync(join(ROOT, "notebooks")).filter((n) => n.endsWith(".ipynb"));
+    assert.ok(sources.length >= 1);
+    for (const n of sources) assert.ok(existsSync(join(EXECUTED, n)), `${n} has no executed copy`);
+    assert.match(log, new RegExp(`${sources.length} of ${sources.length} notebooks ran cleanly`));
+  });
+
+  it("notebook 01 prints the six numbers PyTorch prints for the two scenarios", () => {
+    const out = streamText(readNotebook("01-rei-rainha-abacaxi.ipynb"));
+    const scenario = (title: string): string => {
+      const at = out.indexOf(title);
+      assert.ok(at >= 0, `"${title}" not printed`);
+      return out.slice(at, at + 200);
+    };
+    const s1 = scenario("Cenário 1 (Boa Organização)");
+    assert.match(s1, /Distância Âncora-Positivo: 0\.1225/);
+    assert.match(s1, /Distância Âncora-Negativo: 2\.2825/);
+    assert.match(s1, /Loss Resultante: 0\.0000/);
+    const s2 = scenario("Cenário 2 (Má Organização)");
+    assert.match(s2, /Distância Âncora-Positivo: 0\.1225/);
+    assert.match(s2, /Distância Âncora-Negativo: 0\.3464/);
+    assert.match(s2, /Loss Resultante: 0\.2761/);
+  });
+
+  it("notebook 01 shows Plotly figures with data and an HTML distance table", () => {
+    const cells = readNotebook("01-rei-rainha-abacaxi.ipynb");
+    const figures = plotlyOutputs(cells);
+    assert.ok(figures.length >= 2, `expected at least 2 Plotly figures, got ${figures.length}`);
+    for (const f of figures) assert.ok(Array.isArray(f.data) && f.data.length > 0);
+    const html = cells.flatMap((c) => c.outputs ?? []).map((o) => text(o.data?.["text/html"] as string | undefined)).join("");
+    assert.match(html, /<table[^>]*>.*rainha.*0\.1225/s);
+  });
+
+  it("the handout of notebook 01 renders interactive Plotly charts offline, with no external script", () => {
+    const file = join(HANDOUTS, "01-rei-rainha-abacaxi.html");
+    const page = readFileSync(file, "utf8");
+    assert.doesNotMatch(page, /<script[^>]+src=["'](file:|https?:|\/\/)/i, "a script is loaded from outside the file");
+    assert.doesNotMatch(page, /<link[^>]+href=["'](file:|https?:|\/\/)[^>]*stylesheet/i, "a stylesheet is loaded from outside the file");
+    const dom = chromium(["--virtual-time-budget=10000", "--dump-dom", `file://${file}`]);
+    const charts = (dom.match(/class="main-svg"/g) ?? []).length;
+    const figureOutputs = plotlyOutputs(readNotebook("01-rei-rainha-abacaxi.ipynb")).length;
+    // Plotly draws two .main-svg layers per chart.
+    assert.ok(charts >= figureOutputs, `expected rendered Plotly SVG for ${figureOutputs} figures, found ${charts} .main-svg`);
+    assert.match(dom, /0\.2761/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    chromium(["--virtual-time-budget=10000", "--window-size=1100,2400", `--screenshot=${join(SCREENSHOTS, "01-rei-rainha-abacaxi.png")}`, `file://${file}`]);
+    assert.ok(existsSync(join(SCREENSHOTS, "01-rei-rainha-abacaxi.png")));
+  });
+
+  it("student handouts leave solutions out and instructor handouts keep them", () => {
+    const student = readFileSync(join(HANDOUTS, "01-rei-rainha-abacaxi.html"), "utf8");
+    const teacher = readFileSync(join(HANDOUTS, "01-rei-rainha-abacaxi.instrutor.html"), "utf8");
+    assert.doesNotMatch(student, /celltag_solution/);
+    assert.match(teacher, /celltag_solution/);
+  });
+});
