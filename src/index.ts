@@ -16,6 +16,10 @@ export { renderSvg, vegaLiteToSvg } from "./display/render";
 export { display, createDisplay, type DisplayHandle, type Displayable } from "./display/display";
 export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
 // pytorch-metric-learning: distances, reducers, index tuples, losses
+export type { Distance } from "./distances/distance";
+export { LpDistance, CDIST_DIRECT_MAX_ROWS, type LpDistanceOptions } from "./distances/LpDistance";
+export { CosineSimilarityDistance } from "./distances/CosineSimilarityDistance";
+export { DotProductSimilarity, type DotProductSimilarityOptions } from "./distances/DotProductSimilarity";
 export {
   allPairsIndices,
   allTripletsIndices,

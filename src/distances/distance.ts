@@ -20,7 +20,9 @@ export interface Distance {
   pairs(query: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor1D;
   /**
    * How much closer `x` is than `y` in this metric's sense: `y − x` for a distance, `x − y` for a
-   * similarity (PML's `BaseDistance.margin`). Positive means x is the closer one.
+   * similarity. Positive means x is the closer one. This is the **negative** of PML's
+   * `BaseDistance.margin(x, y)` (`x − y` for a distance), chosen so that the sign reads the same
+   * for every metric; a triplet's violation is `margin − distance.margin(ap, an)` either way.
    */
   margin(x: number, y: number): number;
   /** The same as {@link margin}, elementwise on tensors. */

@@ -1,0 +1,160 @@
+import * as tf from "@tensorflow/tfjs";
+import { matMul, matMulBT } from "../internal/linalg";
+import { booleanOption, checkOptions, numberOption } from "../internal/validate";
+import type { Distance } from "./distance";
+import { lpNorm } from "./lpNorm";
+import { normalizeRows } from "./normalize";
+
+/** Options of {@link LpDistance}. */
+export interface LpDistanceOptions {
+  /** L_p-normalise each row (with the same p) before measuring (default true, as PML). */
+  normalizeEmbeddings?: boolean;
+  /** The norm degree (default 2). */
+  p?: number;
+  /** Raise every distance to this power (default 1; 2 gives squared distances). */
+  power?: number;
+}
+
+/**
+ * PyTorch's `torch.cdist` (default `compute_mode`) uses direct differences when both batches have
+ * at most this many rows, and the matrix-product formula otherwise (ATen `cdist_impl`).
+ * LpDistance follows the same rule so that its numbers round as PML's do.
+ */
+export const CDIST_DIRECT_MAX_ROWS = 25;
+
+/** Direct differences for p ≠ 2 are built in slices of at most this many [rows, R, D] elements. */
+const DIRECT_CHUNK_ELEMENTS = 2 ** 24;
+
+const FN = "LpDistance";
+
+/**
+ * The L_p distance between embeddings, as an object losses and miners can be given:
+ *
+ *     matrix(Q, R)[i, j] = ‖q'_i − r'_j‖_p ^ power,   q' = Q[i] / max(‖Q[i]‖_p, 1e-12) if normalizeEmbeddings
+ *
+ * `isInverted` is false: smaller means closer. The defaults (normalised Euclidean, values in
+ * [0, 2]) are the default distance of PML's ContrastiveLoss, TripletMarginLoss and most miners.
+ *
+ * Gradients are finite everywhere: the gradient of a zero distance (the diagonal of
+ * `matrix(x)`, identical embeddings) is 0, as PyTorch's `cdist` backward defines it.
+ *
+ * How `matrix` computes (p = 2): with at most {@link CDIST_DIRECT_MAX_ROWS} rows on both sides,
+ * from direct differences; otherwise from one Gram matrix (`matMulBT`),
+ * d² = ‖q‖² + ‖r‖² − 2 q·r, with a backward pass of two matrix products. Both are
+ * `torch.cdist`'s choices. On the Gram path d(x, x) of `matrix(x)` is set to exactly 0 (PyTorch
+ * leaves ~1e-4 of rounding there); other near-duplicates keep the formula's rounding.
+ * Other p always use direct differences, in row slices so memory stays bounded.
+ *
+ * @see pytorch-metric-learning `distances.LpDistance(normalize_embeddings=True, p=2, power=1)`
+ *   (https://kevinmusgrave.github.io/pytorch-metric-learning/distances/#lpdistance) — mirrored.
+ *   `pairs` differs from PML's `pairwise_distance`: it normalises and applies `power` like
+ *   `matrix`, and adds no eps, so `pairs(q, r)[i]` equals `matrix(q, r)[i, i]`.
+ * @example
+ * new LpDistance({ normalizeEmbeddings: false }).matrix(tf.tensor2d([[0, 0], [3, 4]])).arraySync();
+ * // => [[0, 5], [5, 0]]
+ */
+export class LpDistance implements Distance {
+  readonly name: string;
+  readonly isInverted = false;
+  readonly normalizeEmbeddings: boolean;
+  readonly p: number;
+  readonly power: number;
+
+  constructor(options?: LpDistanceOptions) {
+    const o = checkOptions(FN, options, ["normalizeEmbeddings", "p", "power"]);
+    this.normalizeEmbeddings = booleanOption(FN, "normalizeEmbeddings", o.normalizeEmbeddings, true);
+    this.p = numberOption(FN, "p", o.p, 2, { above: 0 });
+    this.power = numberOption(FN, "power", o.power, 1, { above: 0 });
+    const parts = [`p=${this.p}`];
+    if (this.power !== 1) parts.push(`power=${this.power}`);
+    parts.push(this.normalizeEmbeddings ? "normalized" : "unnormalized");
+    this.name = `LpDistance(${parts.join(", ")})`;
+  }
+
+  private prepare(x: tf.Tensor2D): tf.Tensor2D {
+    return this.normalizeEmbeddings ? (normalizeRows(x, this.p) as tf.Tensor2D) : x;
+  }
+
+  private raise(d: tf.Tensor): tf.Tensor {
+    return this.power === 1 ? d : tf.pow(d, this.power);
+  }
+
+  matrix(query: tf.Tensor2D, ref?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const q = this.prepare(query);
+      const r = ref === undefined ? q : this.prepare(ref);
+      const small = q.shape[0] <= CDIST_DIRECT_MAX_ROWS && r.shape[0] <= CDIST_DIRECT_MAX_ROWS;
+      const d = this.p === 2 && !small ? gramEuclidean(q, r, ref === undefined) : directDistances(q, r, this.p);
+      return this.raise(d) as tf.Tensor2D;
+    });
+  }
+
+  pairs(query: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => this.raise(lpNorm(tf.sub(this.prepare(query), this.prepare(ref)), this.p, -1)) as tf.Tensor1D);
+  }
+
+  margin(x: number, y: number): number {
+    return y - x;
+  }
+
+  marginTensor(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+    return tf.sub(y, x);
+  }
+}
+
+/** ‖q_i − r_j‖_p from direct differences, [Q, R, D] at a time per row slice; gradient 0 at d = 0. */
+function directDistances(q: tf.Tensor2D, r: tf.Tensor2D, p: number): tf.Tensor2D {
+  const [nq, dim] = q.shape;
+  const rows = Math.max(1, Math.floor(DIRECT_CHUNK_ELEMENTS / Math.max(1, r.shape[0] * dim)));
+  const rr = tf.expandDims(r, 0);
+  if (rows >= nq) return lpNorm(tf.sub(tf.expandDims(q, 1), rr), p, -1) as tf.Tensor2D;
+  const parts: tf.Tensor[] = [];
+  for (let start = 0; start < nq; start += rows) {
+    const slice = tf.slice(q, [start, 0], [Math.min(rows, nq - start), dim]);
+    parts.push(lpNorm(tf.sub(tf.expandDims(slice, 1), rr), p, -1));
+  }
+  return tf.concat(parts, 0) as tf.Tensor2D;
+}
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean): tf.Tensor2D {
+  const sqQ = tf.sum(tf.square(q), 1, true);
+  const sqR = tf.reshape(tf.sum(tf.square(r), 1), [1, r.shape[0]]);
+  let sq = tf.sub(tf.add(sqQ, sqR), tf.mul(matMulBT(q, r), 2));
+  if (zeroDiagonal) sq = tf.mul(sq, tf.sub(1, tf.eye(q.shape[0])));
+  return tf.sqrt(tf.relu(sq)) as tf.Tensor2D;
+}
+
+/**
+ * d_ij = sqrt(max(‖q_i‖² + ‖r_j‖² − 2 q_i·r_j, 0)) with the gradient (q_i − r_j)/d_ij (0 where
+ * d_ij = 0), written as two matrix products: ∂/∂q = q ⊙ rowsum(W) − W·r, ∂/∂r = r ⊙ colsum(W) − Wᵀ·q,
+ * W = dy / d. One op per diagonal treatment.
+ */
+function makeGramOp(zeroDiagonal: boolean): (q: tf.Tensor2D, r: tf.Tensor2D) => tf.Tensor2D {
+  const op = tf.customGrad(((q: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+    const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, r as tf.Tensor2D, zeroDiagonal));
+    save([q, r, d]);
+    return {
+      value: d,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const live = tf.cast(tf.greater(sd, 0), "float32");
+        const w = tf.div(tf.mul(dy, live), tf.add(sd, tf.sub(1, live))) as tf.Tensor2D;
+        const wt = tf.transpose(w) as tf.Tensor2D;
+        const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
+        const gr = tf.sub(tf.mul(sr, tf.sum(wt, 1, true)), matMul(wt, sq));
+        return [gq, gr];
+      },
+    };
+  }) as unknown as CustomFn);
+  return (q, r) => op(q, r) as tf.Tensor2D;
+}
+
+const gramOpCross = makeGramOp(false);
+const gramOpSelf = makeGramOp(true);
+
+/** Euclidean distance matrix on the Gram path; `self` zeroes the diagonal (q and r are one batch). */
+function gramEuclidean(q: tf.Tensor2D, r: tf.Tensor2D, self: boolean): tf.Tensor2D {
+  return self ? gramOpSelf(q, r) : gramOpCross(q, r);
+}
