@@ -96,8 +96,10 @@ def run_one(path, kernel, out_dir, timeout):
     crash = None
     try:
         client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as err:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
         crash = str(err)
+    except Exception as err:  # e.g. NoSuchKernel: say what it is, don't dump a traceback
+        crash = f"{type(err).__name__}: {err}"
     elapsed = time.monotonic() - t0
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     not_run = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None]

@@ -9,7 +9,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { buildPlotlyBundle, chromiumPath, jupyterEnv, jupyterPython, ROOT } from "./lib/env.mjs";
+import { buildPlotlyBundle, chromiumPath } from "./assets.mjs";
+import { jupyterEnv, jupyterPython, KERNEL_NAME, ROOT } from "./jupyter-env.mjs";
 
 const args = process.argv.slice(2);
 const pdf = !args.includes("--no-pdf");
@@ -20,8 +21,12 @@ const t0 = Date.now();
 const step = (text) => console.log(`\n▸ ${text}`);
 
 step("Jupyter and the project's kernel (project-local)");
-execFileSync(process.execPath, [join(ROOT, "scripts", "setup.mjs"), "--quiet"], { stdio: "inherit" });
+execFileSync(process.execPath, [join(ROOT, "scripts", "setup-jupyter.mjs")], { stdio: "inherit" });
 const python = jupyterPython();
+if (python === null) {
+  console.error("tutorial: the set-up did not find a Python with Jupyter; see the messages above.");
+  process.exit(1);
+}
 const env = jupyterEnv();
 
 const notebooks = readdirSync(join(ROOT, "notebooks"))
@@ -38,10 +43,10 @@ const handouts = join(ROOT, "build", "handouts");
 rmSync(executed, { recursive: true, force: true });
 mkdirSync(executed, { recursive: true });
 
-step(`Executing ${notebooks.length} notebook(s) on the "semantic-gps" kernel`);
+step(`Executing ${notebooks.length} notebook(s) on the "${KERNEL_NAME}" kernel`);
 const run = spawnSync(
   python,
-  [join(ROOT, "scripts", "run_notebooks.py"), "--kernel", "semantic-gps", "--out", executed, "--json", join(ROOT, "build", "run-summary.json"), ...notebooks],
+  [join(ROOT, "scripts", "run_notebooks.py"), "--kernel", KERNEL_NAME, "--out", executed, "--json", join(ROOT, "build", "run-summary.json"), ...notebooks],
   { stdio: "inherit", env },
 );
 if (run.status !== 0) {
@@ -52,9 +57,14 @@ if (run.status !== 0) {
 step(`Building handouts${pdf ? " (HTML and PDF)" : " (HTML)"}`);
 rmSync(handouts, { recursive: true, force: true });
 const plotly = buildPlotlyBundle();
+const chromium = chromiumPath();
+if (pdf && chromium === null) {
+  console.error("tutorial: Chromium prints the PDF handouts. On Debian/Ubuntu: apt-get install chromium — or run with --no-pdf.");
+  process.exit(1);
+}
 const hand = spawnSync(
   python,
-  [join(ROOT, "scripts", "build_handouts.py"), "--executed", executed, "--out", handouts, "--plotly", plotly, ...(pdf ? ["--pdf", "--chromium", chromiumPath()] : [])],
+  [join(ROOT, "scripts", "build_handouts.py"), "--executed", executed, "--out", handouts, "--plotly", plotly, ...(pdf ? ["--pdf", "--chromium", chromium] : [])],
   { stdio: "inherit", env },
 );
 if (hand.status !== 0) process.exit(hand.status ?? 1);
