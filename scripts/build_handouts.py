@@ -14,6 +14,7 @@ outside itself: readable offline, charts interactive.
 import argparse
 import html
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,11 @@ def export(nb, plotly_js, banner, student):
     return body
 
 
+def link_handouts(page, suffix):
+    """Links between notebooks (`02-x.ipynb`) point to the matching handout (`02-x.html`)."""
+    return re.sub(r'href="(\d{2}-[^"/]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}{suffix}.html{m.group(2) or ""}"', page)
+
+
 def chromium(binary, args, timeout=180):
     with tempfile.TemporaryDirectory(prefix="sgps-chromium-") as profile:
         cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
@@ -92,7 +98,7 @@ def main():
             suffix = "" if student else ".instrutor"
             who = "versão do aluno (sem soluções)" if student else "versão do instrutor (com soluções)"
             banner = f"semantic-gps — {title} — {who}"
-            page = export(nb, plotly_js, banner, student)
+            page = link_handouts(export(nb, plotly_js, banner, student), suffix)
             html_path = os.path.join(args.out, f"{stem}{suffix}.html")
             with open(html_path, "w", encoding="utf-8") as f:
                 f.write(page)
