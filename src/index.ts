@@ -31,4 +31,13 @@ export {
   type PairIndices,
   type TripletIndices,
 } from "./internal/indexTuples";
+export { meanReducer } from "./reducers/meanReducer";
+export { sumReducer } from "./reducers/sumReducer";
+export { noReducer } from "./reducers/noReducer";
+export { avgNonZeroReducer } from "./reducers/avgNonZeroReducer";
+export { thresholdReducer, type ThresholdReducerOptions } from "./reducers/thresholdReducer";
+export { perAnchorReducer, type PerAnchorReducerOptions } from "./reducers/perAnchorReducer";
+export type { Reducer, ReducerFilter, ReductionInfo, ReductionKind } from "./reducers/reducer";
+export type { MetricLossOptions } from "./losses/metricLossInputs";
+export { contrastiveLoss, type ContrastiveLossOptions } from "./losses/contrastiveLoss";
 // end pytorch-metric-learning

@@ -79,3 +79,33 @@ export function valueAndGrad(f: (x: tf.Tensor2D) => tf.Tensor, x: number[][]): {
     return { value: value.dataSync()[0] as number, grad: grad.arraySync() as number[][] };
   });
 }
+
+/** The options and indices tuple a pml_losses.json case passes, in our names. */
+export function pmlCaseOptions(
+  params: Record<string, unknown>,
+  inputs: Record<string, { data: unknown; layout?: string }>,
+  rename: Record<string, string>,
+  distances: { lp: (kwargs: Record<string, unknown>) => unknown; cosine: () => unknown },
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (k === "distance") {
+      const d = v as { class: string; kwargs?: Record<string, unknown> };
+      out.distance = d.class === "CosineSimilarity" ? distances.cosine() : distances.lp(d.kwargs ?? {});
+    } else {
+      const name = rename[k];
+      if (name === undefined) throw new Error(`unmapped fixture param ${k}`);
+      out[name] = v;
+    }
+  }
+  const col = (rows: number[][], c: number): number[] => rows.map((r) => r[c] as number);
+  if (inputs.triplets) {
+    const t = inputs.triplets.data as number[][];
+    out.indicesTuple = [col(t, 0), col(t, 1), col(t, 2)];
+  } else if (inputs.pos_pairs && inputs.neg_pairs) {
+    const pp = inputs.pos_pairs.data as number[][];
+    const np = inputs.neg_pairs.data as number[][];
+    out.indicesTuple = [col(pp, 0), col(pp, 1), col(np, 0), col(np, 1)];
+  }
+  return out;
+}
