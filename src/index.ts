@@ -41,3 +41,38 @@ export type { Reducer, ReducerFilter, ReductionInfo, ReductionKind } from "./red
 export type { MetricLossOptions } from "./losses/metricLossInputs";
 export { contrastiveLoss, type ContrastiveLossOptions } from "./losses/contrastiveLoss";
 // end pytorch-metric-learning
+// Miners, batch sampling and corpus mining
+export { batchHardMiner, type BatchHardMinerOptions } from "./miners/batchHardMiner";
+export { batchEasyHardMiner, type BatchEasyHardMinerOptions, type BatchStrategy } from "./miners/batchEasyHardMiner";
+export { tripletMarginMiner, type TripletMarginMinerOptions, type TripletType, type SemihardVariant } from "./miners/tripletMarginMiner";
+export { pairMarginMiner, type PairMarginMinerOptions } from "./miners/pairMarginMiner";
+export { multiSimilarityMiner, type MultiSimilarityMinerOptions } from "./miners/multiSimilarityMiner";
+export { distanceWeightedMiner, type DistanceWeightedMinerOptions } from "./miners/distanceWeightedMiner";
+export { randomNegativeMiner, type RandomNegativeMinerOptions } from "./miners/randomNegativeMiner";
+export {
+  ZONE_DEFINITIONS,
+  type MinerOptions,
+  type MinerStats,
+  type MinerExplainRow,
+  type Mined,
+  type MinedPairs,
+  type MinedTriplets,
+  type Zone,
+  type ExplainOptions,
+} from "./miners/mining";
+export { CrossBatchMemory, type CrossBatchMemoryOptions, type MemoryForwardOptions, type MemoryLossOptions, type MemoryMiner } from "./miners/crossBatchMemory";
+export { pkSampler, type PkSampler, type PkSamplerOptions, type SmallClassPolicy } from "./miners/pkSampler";
+export { validateBatch, type BatchReport, type ValidateBatchOptions } from "./miners/validateBatch";
+export {
+  mineHardNegatives,
+  type MineHardNegativesOptions,
+  type MinedNegatives,
+  type MiningSummary,
+  type ScoreStats,
+  type SkipCount,
+  type SummaryRow,
+  type NegativeSampling,
+  type MinedFormat,
+  type CorpusSimilarity,
+} from "./miners/mineHardNegatives";
+// end miners
