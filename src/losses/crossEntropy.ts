@@ -1,0 +1,82 @@
+import * as tf from "@tensorflow/tfjs";
+import { reduce, reductionOption, type Reduction } from "../internal/reduction";
+import { argError, checkOptions, toFloatTensor, toLabels, type TensorInput } from "../internal/validate";
+
+/** Options of {@link crossEntropy}. */
+export interface CrossEntropyOptions {
+  /** "mean" (default, divides by N), "sum" or "none" (one loss per row). */
+  reduction?: Reduction;
+}
+
+const FN = "crossEntropy";
+
+/**
+ * Softmax cross-entropy with integer class targets:
+ *
+ *     loss[i] = logsumexp(logits[i, :]) − logits[i, targets[i]]
+ *
+ * then reduced. The log-sum-exp subtracts each row's maximum first, so logits in the hundreds
+ * (a similarity divided by a temperature of 0.01) neither overflow nor lose the answer.
+ *
+ * @param logits [N, C] unnormalised scores, a tensor or nested array.
+ * @param targets [N] integer classes in 0…C−1 (a tensor, an array or a typed array).
+ * @returns a scalar (mean, sum) or an [N] tensor (none).
+ * @throws TypeError / RangeError naming the argument when `targets` are not integers, are out of
+ *   range or do not match the rows of `logits`, when `logits` is not rank 2, empty, or holds NaN.
+ * @see torch.nn.functional.cross_entropy
+ *   (https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html) — mirrored
+ *   in value and gradient for class-index targets. Not supported: class weights, `ignore_index`,
+ *   label smoothing, probability targets, inputs of rank other than 2.
+ * @example
+ * // log(e⁰ + e⁰) − 0 = log 2
+ * crossEntropy([[0, 0]], [1]).dataSync()[0]; // => 0.6931471824645996
+ */
+export function crossEntropy(logits: TensorInput, targets: TensorInput, options?: CrossEntropyOptions): tf.Tensor {
+  const o = checkOptions(FN, options, ["reduction"]);
+  const reduction = reductionOption(FN, o.reduction);
+  return tf.tidy(() => {
+    const z = toFloatTensor(FN, "logits", logits, { rank: 2 }) as tf.Tensor2D;
+    const [n, c] = z.shape;
+    const t = toLabels(FN, "targets", targets, n, "logits");
+    for (let i = 0; i < n; i++) {
+      const v = t[i] as number;
+      if (v < 0 || v >= c) throw argError(FN, "targets", `class indices in 0…${c - 1}`, `${v} at [${i}]`);
+    }
+    return reduce(crossEntropyRows(z, t), reduction);
+  });
+}
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * The unchecked kernel of {@link crossEntropy}: per-row losses [N] of float32 logits [N, C] and
+ * in-range targets. Its gradient is written out, (softmax(logits[i]) − onehot(targets[i]))·dy[i],
+ * so autodiff never differentiates a max or a log-sum-exp (their default gradients compare every
+ * element with the maximum, a slow broadcast `equal` on an N×N similarity matrix).
+ */
+export function crossEntropyRows(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [n, c] = logits.shape;
+    const flat = new Int32Array(n);
+    for (let i = 0; i < n; i++) flat[i] = i * c + (targets[i] as number);
+    const picks = tf.tensor1d(flat, "int32");
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const shifted = tf.sub(x, tf.max(x, 1, true));
+      const e = tf.exp(shifted);
+      const rowSums = tf.sum(e, 1, true);
+      save([e, rowSums, picks]);
+      return {
+        // log Σ exp(x − max) − (x[target] − max): PyTorch's log_softmax, then the target's entry.
+        value: tf.sub(tf.log(tf.squeeze(rowSums, [1])), tf.gather(tf.reshape(shifted, [-1]), picks)),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [se, sums, idx] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+          // softmax·dy everywhere, then dy subtracted at each row's target (N entries updated).
+          const g = tf.reshape(tf.mul(se, tf.div(tf.expandDims(dy, 1), sums)), [-1]);
+          const atTargets = tf.sub(tf.gather(g, idx), dy);
+          return tf.reshape(tf.tensorScatterUpdate(g, tf.expandDims(idx, 1), atTargets), [n, c]);
+        },
+      };
+    }) as unknown as CustomFn);
+    return f(logits) as tf.Tensor1D;
+  });
+}
