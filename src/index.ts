@@ -4,7 +4,18 @@ export type { TensorInput } from "./internal/validate";
 export type { Reduction } from "./internal/reduction";
 export { pairwiseDistance, type PairwiseDistanceOptions } from "./distances/pairwiseDistance";
 export { normalize, type NormalizeOptions } from "./distances/normalize";
+export { cdist, type CdistOptions } from "./distances/cdist";
+export { cosineSimilarity, cosineSimilarityMatrix, type CosineSimilarityOptions } from "./distances/cosineSimilarity";
 export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
+export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";
+export { cosineEmbeddingLoss, type CosineEmbeddingLossOptions } from "./losses/cosineEmbeddingLoss";
+export { marginRankingLoss, type MarginRankingLossOptions } from "./losses/marginRankingLoss";
+export { crossEntropy, type CrossEntropyOptions } from "./losses/crossEntropy";
+// InfoNCE family
+export { infoNceLoss, type InfoNceLossOptions, type InfoNceParts, type TemperatureInput, type TemperatureOptions } from "./losses/infoNceLoss";
+export { clipInfoNceLoss, type ClipInfoNceLossOptions, type ClipInfoNceParts } from "./losses/clipInfoNceLoss";
+export { multipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions, type MultipleNegativesRankingParts } from "./losses/multipleNegativesRankingLoss";
+export { learnableTemperature, LearnableTemperature, type LearnableTemperatureOptions, CLIP_INITIAL_TEMPERATURE, CLIP_MAX_LOGIT_SCALE } from "./losses/learnableTemperature";
 export { Table, escapeHtml, DISPLAY_SYMBOL, type MimeBundle, type Column, type TableOptions } from "./internal/table";
 export type { FigureSpec, AxisSpec, Layer, RuleSpec, BandSpec, FrameSpec } from "./figures/spec";
 export { toPlotly, type PlotlyFigure } from "./figures/toPlotly";
