@@ -1,0 +1,231 @@
+import * as tf from "@tensorflow/tfjs";
+import type { Distance } from "../distances/distance";
+import { LpDistance } from "../distances/LpDistance";
+import { countAllTriplets, MAX_LISTED_TRIPLETS, pairsToTriplets, tripletsFromLabels, type TripletIndices } from "../internal/indexTuples";
+import { gatherRows } from "../internal/linalg";
+import { argError, booleanOption, enumOption, numberOption, type TensorInput } from "../internal/validate";
+import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
+import type { ReducerFilter } from "../reducers/reducer";
+import { metricLossInputs, zeroLoss, type MetricLossInputs, type MetricLossOptions } from "./metricLossInputs";
+
+/** Options of {@link tripletLoss}. */
+export interface TripletLossOptions extends MetricLossOptions {
+  /** How much closer the positive must be than the negative (default 0.05, as PML). */
+  margin?: number;
+  /** Also measure positive→negative and use whichever of d(a, n), d(p, n) is closer (default false). */
+  swap?: boolean;
+  /** softplus(violation) instead of relu(violation) (default false). */
+  smoothLoss?: boolean;
+  /** Which triplets to use when no `indicesTuple` is given: "all" valid triplets (the default and only choice). */
+  tripletsPerAnchor?: "all";
+}
+
+const FN = "tripletLoss";
+
+/**
+ * The triplet margin loss of pytorch-metric-learning, over every valid triplet of the batch
+ * (or over mined ones):
+ *
+ *     violation = d(a, p) − d(a, n) + margin        (a distance; with swap d(a, n) → min(d(a, n), d(p, n)))
+ *     violation = s(a, n) − s(a, p) + margin        (a similarity; with swap s(a, n) → max(s(a, n), s(p, n)))
+ *     loss = reducer(relu(violation))               (default: the mean over triplets with a non-zero loss)
+ *
+ * Defaults: `distance` = new LpDistance() (normalised Euclidean), margin 0.05,
+ * `reducer` = avgNonZeroReducer(). Given pairs as `indicesTuple`, every positive pair (a, p) and
+ * negative pair (a, n) with the same anchor make a triplet (a, p, n). With no triplet at all
+ * (e.g. no positive pair in the batch) the loss is 0, with a zero gradient.
+ *
+ * All valid triplets number up to N³. With a filtering reducer (mean, sum, avgNonZero,
+ * threshold — the default) they are never listed: a plain loop over each anchor's positives and
+ * negatives reads the distance matrix, accumulates the value and the gradient with respect to
+ * the matrix, and only the matrix goes through autodiff. Other reducers (none, perAnchor) list
+ * the triplets (up to {@link MAX_LISTED_TRIPLETS}).
+ *
+ * @param embeddings [N, D] tensor or nested array.
+ * @param labels [N] integer labels (may be null when `indicesTuple` is given).
+ * @returns a scalar (or, with noReducer, one loss per triplet in (a, p, n) order).
+ * @throws TypeError / RangeError naming the argument (labels length or kind, rank ≠ 2, NaN, an
+ *   empty batch, indices out of range, unknown options).
+ * @see pytorch-metric-learning `losses.TripletMarginLoss(margin=0.05, swap=False,
+ *   smooth_loss=False, triplets_per_anchor="all")`
+ *   (https://kevinmusgrave.github.io/pytorch-metric-learning/losses/#tripletmarginloss) — mirrored,
+ *   values and gradients. Named `tripletLoss` because {@link tripletMarginLoss} is PyTorch's
+ *   loss on explicit (anchor, positive, negative) rows (margin 1, unnormalised). Differences:
+ *   PML's integer `triplets_per_anchor` (random sampling) is not offered; with `refEmbeddings`
+ *   and `swap`, d(p, n) is measured between reference rows (PML reads the query × reference
+ *   matrix at [p, n]).
+ * @example
+ * // 1-D points 0, 0.1 (class 0) and 0.3 (class 1), unnormalised, margin 0.5. Triplets:
+ * // (0,1,2): 0.1 − 0.3 + 0.5 = 0.3;  (1,0,2): 0.1 − 0.2 + 0.5 = 0.4  → mean 0.35
+ * tripletLoss([[0], [0.1], [0.3]], [0, 0, 1], { margin: 0.5, distance: new LpDistance({ normalizeEmbeddings: false }) }).dataSync()[0];
+ * // => 0.35
+ */
+export function tripletLoss(
+  embeddings: TensorInput,
+  labels: TensorInput | ArrayLike<number> | null,
+  options?: TripletLossOptions,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const inp = metricLossInputs(FN, embeddings, labels, options, ["margin", "swap", "smoothLoss", "tripletsPerAnchor"], {
+      distance: () => new LpDistance(),
+      reducer: avgNonZeroReducer,
+    });
+    const settings: TripletSettings = {
+      margin: numberOption(FN, "margin", inp.options.margin, 0.05),
+      swap: booleanOption(FN, "swap", inp.options.swap, false),
+      smooth: booleanOption(FN, "smoothLoss", inp.options.smoothLoss, false),
+      inverted: inp.distance.isInverted,
+    };
+    enumOption(FN, "tripletsPerAnchor", inp.options.tripletsPerAnchor, ["all"], "all");
+    const mat = inp.distance.matrix(inp.emb, inp.ref);
+    const pnMat = settings.swap ? pnMatrix(inp.distance, mat, inp.ref) : undefined;
+    const filter = inp.reducer.filter;
+    if (inp.tuple === undefined && filter !== undefined) return allTripletsFused(inp, mat, pnMat, settings, filter);
+    const t = tripletsOf(inp);
+    if (t.anchors.length === 0) return zeroLoss(inp);
+    const losses = listedTripletLosses(mat, pnMat, t, inp.r, settings);
+    return inp.reducer.reduce(losses, { kind: "triplet", anchors: t.anchors, numAnchors: inp.n });
+  });
+}
+
+interface TripletSettings {
+  margin: number;
+  swap: boolean;
+  smooth: boolean;
+  inverted: boolean;
+}
+
+/** The matrix d(p, n) is read from: the batch's own matrix, or reference × reference. */
+function pnMatrix(distance: Distance, mat: tf.Tensor2D, ref: tf.Tensor2D | undefined): tf.Tensor2D {
+  return ref === undefined ? mat : distance.matrix(ref);
+}
+
+function tripletsOf(inp: MetricLossInputs): TripletIndices {
+  const { tuple } = inp;
+  if (tuple !== undefined) return tuple.kind === "triplets" ? tuple : pairsToTriplets(tuple);
+  const y = inp.labels as Int32Array;
+  const ry = inp.refLabels as Int32Array;
+  const self = inp.ref === undefined;
+  const total = countAllTriplets(y, ry, self);
+  if (total > MAX_LISTED_TRIPLETS) {
+    throw argError(
+      FN,
+      "reducer",
+      `a filtering reducer (mean, sum, avgNonZero, threshold) when the batch has more than ${MAX_LISTED_TRIPLETS} triplets`,
+      `${total} triplets to list for ${inp.reducer.name} (or pass mined 'indicesTuple')`,
+    );
+  }
+  return tripletsFromLabels(y, ry, self, total);
+}
+
+/** One loss per listed triplet, gathered from the distance matrix. */
+function listedTripletLosses(mat: tf.Tensor2D, pnMat: tf.Tensor2D | undefined, t: TripletIndices, r: number, s: TripletSettings): tf.Tensor1D {
+  const k = t.anchors.length;
+  const apIdx = new Int32Array(k);
+  const anIdx = new Int32Array(k);
+  for (let i = 0; i < k; i++) {
+    apIdx[i] = (t.anchors[i] as number) * r + (t.positives[i] as number);
+    anIdx[i] = (t.anchors[i] as number) * r + (t.negatives[i] as number);
+  }
+  const flat = tf.reshape(mat, [-1, 1]) as tf.Tensor2D;
+  const ap = tf.reshape(gatherRows(flat, apIdx), [k]);
+  let an = tf.reshape(gatherRows(flat, anIdx), [k]);
+  if (pnMat !== undefined) {
+    const pnIdx = new Int32Array(k);
+    for (let i = 0; i < k; i++) pnIdx[i] = (t.positives[i] as number) * r + (t.negatives[i] as number);
+    const pn = tf.reshape(gatherRows(tf.reshape(pnMat, [-1, 1]) as tf.Tensor2D, pnIdx), [k]);
+    an = s.inverted ? tf.maximum(an, pn) : tf.minimum(an, pn);
+  }
+  const violation = tf.add(s.inverted ? tf.sub(an, ap) : tf.sub(ap, an), s.margin);
+  return (s.smooth ? tf.softplus(violation) : tf.relu(violation)) as tf.Tensor1D;
+}
+
+/** log(1 + e^v) without overflow. */
+function softplus(v: number): number {
+  return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+}
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * Every valid triplet, reduced by a filtering reducer without listing the triplets: one pass
+ * over (anchor, positive, negative) in plain JS computes the value and ∂loss/∂matrix, and a
+ * custom-gradient op hands that to autodiff.
+ */
+function allTripletsFused(inp: MetricLossInputs, mat: tf.Tensor2D, pnMat: tf.Tensor2D | undefined, s: TripletSettings, filter: ReducerFilter): tf.Scalar {
+  const { n, r } = inp;
+  const y = inp.labels as Int32Array;
+  const ry = inp.refLabels as Int32Array;
+  const self = inp.ref === undefined;
+  const sharedPn = pnMat === mat;
+  const mv = mat.dataSync();
+  const pv = pnMat === undefined ? undefined : sharedPn ? mv : pnMat.dataSync();
+  const g = new Float64Array(n * r);
+  const gpn = pnMat === undefined || sharedPn ? g : new Float64Array(r * r);
+  const sign = s.inverted ? -1 : 1; // ∂violation/∂d(a,p); ∂violation/∂d(a,n) is −sign
+  const { low, high } = filter;
+  const neg = new Int32Array(r);
+  const pos = new Int32Array(r);
+  let sum = 0;
+  let count = 0;
+  for (let a = 0; a < n; a++) {
+    const label = y[a];
+    let nNeg = 0;
+    let nPos = 0;
+    for (let j = 0; j < r; j++) {
+      if (ry[j] !== label) neg[nNeg++] = j;
+      else if (!self || j !== a) pos[nPos++] = j;
+    }
+    const row = a * r;
+    for (let ip = 0; ip < nPos; ip++) {
+      const p = pos[ip] as number;
+      const ap = mv[row + p] as number;
+      let gap = 0;
+      for (let iN = 0; iN < nNeg; iN++) {
+        const q = neg[iN] as number;
+        let an = mv[row + q] as number;
+        let fromPn = false;
+        if (pv !== undefined) {
+          const pn = pv[p * r + q] as number;
+          if (s.inverted ? pn > an : pn < an) {
+            an = pn;
+            fromPn = true;
+          }
+        }
+        const v = s.inverted ? an - ap + s.margin : ap - an + s.margin;
+        const loss = s.smooth ? softplus(v) : v > 0 ? v : 0;
+        if ((low !== undefined && !(loss > low)) || (high !== undefined && !(loss < high))) continue;
+        sum += loss;
+        count++;
+        const dv = s.smooth ? 1 / (1 + Math.exp(-v)) : v > 0 ? 1 : 0;
+        if (dv === 0) continue;
+        gap += sign * dv;
+        if (fromPn) (gpn as Float64Array)[p * r + q]! -= sign * dv;
+        else g[row + q]! -= sign * dv;
+      }
+      g[row + p]! += gap;
+    }
+  }
+  const scale = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : 1;
+  const value = count === 0 ? 0 : sum * scale;
+  const toTensor = (buf: Float64Array, rows: number, cols: number): tf.Tensor2D => {
+    const out = new Float32Array(buf.length);
+    for (let i = 0; i < buf.length; i++) out[i] = (buf[i] as number) * scale;
+    return tf.tensor2d(out, [rows, cols]);
+  };
+  if (pnMat === undefined || sharedPn) {
+    const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, toTensor(g, n, r)) };
+    }) as unknown as CustomFn);
+    return op(mat) as tf.Scalar;
+  }
+  const op = tf.customGrad(((m: tf.Tensor, m2: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor) => [tf.mul(dy, toTensor(g, n, r)), tf.mul(dy, toTensor(gpn as Float64Array, r, r))],
+    };
+  }) as unknown as CustomFn);
+  return op(mat, pnMat) as tf.Scalar;
+}
