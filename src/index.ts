@@ -6,26 +6,6 @@ export { pairwiseDistance, type PairwiseDistanceOptions } from "./distances/pair
 export { normalize, type NormalizeOptions } from "./distances/normalize";
 export { cdist, type CdistOptions } from "./distances/cdist";
 export { cosineSimilarity, cosineSimilarityMatrix, type CosineSimilarityOptions } from "./distances/cosineSimilarity";
-export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
-export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";
-export { cosineEmbeddingLoss, type CosineEmbeddingLossOptions } from "./losses/cosineEmbeddingLoss";
-export { marginRankingLoss, type MarginRankingLossOptions } from "./losses/marginRankingLoss";
-export { crossEntropy, type CrossEntropyOptions } from "./losses/crossEntropy";
-// InfoNCE family
-export { infoNceLoss, type InfoNceLossOptions, type InfoNceParts, type TemperatureInput, type TemperatureOptions } from "./losses/infoNceLoss";
-export { clipInfoNceLoss, type ClipInfoNceLossOptions, type ClipInfoNceParts } from "./losses/clipInfoNceLoss";
-export { multipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions, type MultipleNegativesRankingParts } from "./losses/multipleNegativesRankingLoss";
-export { learnableTemperature, LearnableTemperature, type LearnableTemperatureOptions, CLIP_INITIAL_TEMPERATURE, CLIP_MAX_LOGIT_SCALE } from "./losses/learnableTemperature";
-export { Table, escapeHtml, DISPLAY_SYMBOL, type MimeBundle, type Column, type TableOptions } from "./internal/table";
-export type { FigureSpec, AxisSpec, Layer, RuleSpec, BandSpec, FrameSpec } from "./figures/spec";
-export { toPlotly, type PlotlyFigure } from "./figures/toPlotly";
-export { toVegaLite } from "./figures/toVegaLite";
-export { lineFigure, type LineFigureOptions } from "./figures/lineFigure";
-export { distanceTable, type DistanceTableOptions } from "./figures/distanceTable";
-export { plot, Figure, figureHtml } from "./display/figure";
-export { renderSvg, vegaLiteToSvg } from "./display/render";
-export { display, createDisplay, type DisplayHandle, type Displayable } from "./display/display";
-export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
 // pytorch-metric-learning: distances, reducers, index tuples, losses
 export type { Distance } from "./distances/distance";
 export { LpDistance, CDIST_DIRECT_MAX_ROWS, type LpDistanceOptions } from "./distances/LpDistance";
@@ -51,7 +31,35 @@ export { perAnchorReducer, type PerAnchorReducerOptions } from "./reducers/perAn
 export type { Reducer, ReducerFilter, ReductionInfo, ReductionKind } from "./reducers/reducer";
 export type { MetricLossOptions } from "./losses/metricLossInputs";
 export { contrastiveLoss, type ContrastiveLossOptions } from "./losses/contrastiveLoss";
+export { tripletLoss, type TripletLossOptions } from "./losses/tripletLoss";
 // end pytorch-metric-learning
+export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
+export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";
+export { cosineEmbeddingLoss, type CosineEmbeddingLossOptions } from "./losses/cosineEmbeddingLoss";
+export { marginRankingLoss, type MarginRankingLossOptions } from "./losses/marginRankingLoss";
+export { crossEntropy, type CrossEntropyOptions } from "./losses/crossEntropy";
+// InfoNCE family
+export { infoNceLoss, type InfoNceLossOptions, type InfoNceParts, type TemperatureInput, type TemperatureOptions } from "./losses/infoNceLoss";
+export { clipInfoNceLoss, type ClipInfoNceLossOptions, type ClipInfoNceParts } from "./losses/clipInfoNceLoss";
+export { multipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions, type MultipleNegativesRankingParts } from "./losses/multipleNegativesRankingLoss";
+export { learnableTemperature, LearnableTemperature, type LearnableTemperatureOptions, CLIP_INITIAL_TEMPERATURE, CLIP_MAX_LOGIT_SCALE } from "./losses/learnableTemperature";
+export { Table, escapeHtml, DISPLAY_SYMBOL, type MimeBundle, type Column, type TableOptions } from "./internal/table";
+export type { FigureSpec, AxisSpec, Layer, RuleSpec, BandSpec, FrameSpec } from "./figures/spec";
+export { toPlotly, type PlotlyFigure } from "./figures/toPlotly";
+export { toVegaLite } from "./figures/toVegaLite";
+export { lineFigure, type LineFigureOptions } from "./figures/lineFigure";
+export { distanceTable, type DistanceTableOptions } from "./figures/distanceTable";
+export { plot, Figure, figureHtml } from "./display/figure";
+export { renderSvg, vegaLiteToSvg } from "./display/render";
+export { display, createDisplay, type DisplayHandle, type Displayable } from "./display/display";
+export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
+// Training data, encoder and fit (src/train), metrics and diagnostics (src/eval).
+export { loadMagicLibrary, loadTutorialVectors, loadWords, dataDir, type MagicLibrary, type LabelledTexts, type Split, type TutorialVectors, type WordLists, type WordPair } from "./train/datasets";
+export { hashFeatures, normalizeText, textTokens, type HashFeatureOptions } from "./train/features";
+export { createEncoder, NgramEncoder, type EncoderOptions } from "./train/encoder";
+export { seededRandom, type SeededRandom } from "./train/random";
+export { retrievalMetrics, RetrievalReport, precisionAt1, rPrecision, mapAtR, meanAveragePrecision, meanReciprocalRank, recallAtK, PML_METRIC_NAMES, type RetrievalOptions, type RetrievalMetrics, type KnnDistance } from "./eval/retrieval";
+export { pcaFit, pca, type Pca } from "./figures/pca";
 // Miners, batch sampling and corpus mining
 export { batchHardMiner, type BatchHardMinerOptions } from "./miners/batchHardMiner";
 export { batchEasyHardMiner, type BatchEasyHardMinerOptions, type BatchStrategy } from "./miners/batchEasyHardMiner";
@@ -87,3 +95,5 @@ export {
   type CorpusSimilarity,
 } from "./miners/mineHardNegatives";
 // end miners
+export { alignment, uniformity, meanPairwiseDistance, dimensionSpread, effectiveRank, collapseStats, CollapseReport, type CollapseStats, type AlignmentOptions, type UniformityOptions } from "./eval/geometry";
+export { diagnose, Diagnosis, type DiagnoseOptions, type DiagnoseDistance, type Finding, type Severity } from "./eval/diagnose";
