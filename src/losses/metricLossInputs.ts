@@ -207,6 +207,8 @@ export function maskedRowMax(values: ArrayLike<number>, mask: Float32Array, n: n
  * Row-wise log Σ_j mask_ij · exp(x_ij), stable: with m_i the masked row max (a constant),
  * m_i + log Σ_j mask_ij · exp(min(x_ij − m_i, 0)). Rows with an empty mask give 0, as PML's
  * `lmu.logsumexp(…, keep_mask)`. With `addOne`, log(1 + Σ …) instead (PML's `add_one=True`).
+ * `xValues` must be `x`'s own values (`x.dataSync()`): the clamp at 0 keeps masked-out entries
+ * from overflowing, and only an exact shift keeps the largest term's gradient.
  */
 export function maskedLogSumExp(x: tf.Tensor2D, xValues: ArrayLike<number>, mask: Float32Array, addOne: boolean): tf.Tensor1D {
   const [n, r] = x.shape;

@@ -109,3 +109,87 @@ export function pmlCaseOptions(
   }
   return out;
 }
+
+/** The signature every label-based loss shares. */
+export type LabelLoss = (embeddings: unknown, labels: unknown, options?: Record<string, unknown>) => tf.Tensor;
+
+/**
+ * The checks every label-based loss must pass, registered as `it` blocks: validation messages,
+ * plain arrays vs tensors, no leaks, 0 with a finite gradient for a batch without positive
+ * pairs, finite gradients at zero distance.
+ */
+export function commonLabelLossTests(
+  name: string,
+  loss: LabelLoss,
+  it: (title: string, body: () => void) => void,
+  { negativesAloneGiveLoss = false }: { negativesAloneGiveLoss?: boolean } = {},
+): void {
+  const assertOk = (cond: boolean, msg: string): void => {
+    if (!cond) throw new Error(msg);
+  };
+  const throwsLike = (f: () => unknown, re: RegExp): void => {
+    try {
+      f();
+    } catch (e) {
+      assertOk(re.test(String((e as Error).message)), `${name}: message "${(e as Error).message}" does not match ${re}`);
+      return;
+    }
+    throw new Error(`${name}: expected an error matching ${re}`);
+  };
+  const x = gaussian(31, 6, 3);
+  const y = [0, 0, 1, 1, 2, 2];
+
+  it("refuses bad input, naming the function and the argument", () => {
+    throwsLike(() => loss(x, [0, 1, 2]), new RegExp(`${name}: 'labels' must be one label per row of 'embeddings' \\(6\\), but got 3 labels`));
+    throwsLike(() => loss(x, [0, 0, 1, 1, 2, 2.5]), new RegExp(`${name}: 'labels' must be integer labels, but got 2.5 at \\[5\\]`));
+    throwsLike(() => loss([1, 2, 3], [0, 1, 2]), new RegExp(`${name}: 'embeddings' must be a rank-2`));
+    throwsLike(() => loss([[0, NaN], [1, 1]], [0, 0]), new RegExp(`${name}: 'embeddings' must be finite \\(no NaN or Infinity\\), but got NaN at \\[0,1\\]`));
+    throwsLike(() => loss([], []), new RegExp(`${name}: 'embeddings' must be non-empty`));
+    throwsLike(() => loss(x, null, { indicesTuple: [[0], [6], [1]] }), new RegExp(`${name}: 'indicesTuple\\[1\\]' must be integer indices in \\[0, 6\\)`));
+    throwsLike(() => loss(x, y, { reducer: "mean" }), new RegExp(`${name}: 'reducer' must be a reducer`));
+    throwsLike(() => loss(x, y, { nope: 1 }), new RegExp(`${name}: 'options' must be an object with keys among .* but got unknown key 'nope'`));
+  });
+
+  it("accepts tensors and plain arrays alike, with the same value", () => {
+    const a = tf.tidy(() => loss(x, y).dataSync()[0]);
+    const b = tf.tidy(() => loss(tf.tensor2d(x), tf.tensor1d(y, "int32")).dataSync()[0]);
+    assertOk(a === b && Number.isFinite(a), `${a} vs ${b}`);
+  });
+
+  it("leaves no tensor behind, with and without gradients, with labels or mined pairs", () => {
+    const e = tf.tensor2d(gaussian(32, 30, 4));
+    const labels = randomLabels(33, 30, 4);
+    const before = tf.memory().numTensors;
+    for (const opts of [{}, { indicesTuple: [[0, 1, 2], [3, 4, 5], [6, 7, 8]] }]) {
+      loss(e, labels, opts).dispose();
+      tf.grad((t: tf.Tensor) => tf.sum(loss(t, labels, opts)))(e).dispose();
+    }
+    const after = tf.memory().numTensors;
+    e.dispose();
+    assertOk(after === before, `leaked ${after - before} tensors`);
+  });
+
+  if (negativesAloneGiveLoss) {
+    it("gives a finite value and gradient for a batch without any positive pair (negative terms remain)", () => {
+      const { value, grad } = valueAndGrad((e) => loss(e, [0, 1, 2, 3, 4]), gaussian(34, 5, 3));
+      assertOk(Number.isFinite(value) && grad.flat().every(Number.isFinite), "non-finite");
+    });
+  } else {
+    it("gives 0 with a finite (zero) gradient for a batch without any positive pair", () => {
+      const { value, grad } = valueAndGrad((e) => loss(e, [0, 1, 2, 3, 4]), gaussian(34, 5, 3));
+      assertOk(value === 0, `value ${value}`);
+      assertOk(grad.flat().every((g) => g === 0), "gradient not zero");
+    });
+  }
+
+  it("gives finite gradients when embeddings coincide (zero distance, identical rows)", () => {
+    const e = gaussian(35, 30, 3);
+    e[1] = e[0]!.slice();
+    e[2] = e[0]!.slice();
+    const labels = randomLabels(36, 30, 3);
+    labels[1] = labels[0]!;
+    labels[2] = (labels[0]! + 1) % 3;
+    const { value, grad } = valueAndGrad((t) => loss(t, labels), e);
+    assertOk(Number.isFinite(value) && grad.flat().every(Number.isFinite), "non-finite");
+  });
+}

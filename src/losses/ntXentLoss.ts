@@ -1,0 +1,79 @@
+import * as tf from "@tensorflow/tfjs";
+import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance";
+import { numberOption, type TensorInput } from "../internal/validate";
+import { meanReducer } from "../reducers/meanReducer";
+import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+
+/** Options of {@link ntXentLoss}. */
+export interface NtXentLossOptions extends MetricLossOptions {
+  /** Divides every similarity (default 0.07, as PML); must be > 0. */
+  temperature?: number;
+}
+
+const FN = "ntXentLoss";
+
+/**
+ * NT-Xent (normalised temperature-scaled cross entropy), the SimCLR loss, for every positive
+ * pair (a, p) of the batch or of the mined pairs:
+ *
+ *     ℓ(a, p) = −log( e^{s(a,p)/τ} / ( e^{s(a,p)/τ} + Σ_{negative pairs (a, n)} e^{s(a,n)/τ} ) + tiny )
+ *     loss = reducer over positive pairs                      (default: the mean)
+ *
+ * The denominator holds this one positive and the anchor's negatives, not its other positives.
+ * A negative pair listed twice counts twice. For a distance (not `isInverted`) s = −d. Defaults:
+ * `distance` = new CosineSimilarityDistance(), τ = 0.07. Computed on the N × R matrix with
+ * row-wise shifts, so it is stable at small temperatures; `tiny` = 1.1754944e-38 as PML, which
+ * caps a single pair's loss at about 87.3.
+ *
+ * @param embeddings [N, D] tensor or nested array.
+ * @param labels [N] integer labels (may be null when `indicesTuple` is given).
+ * @returns a scalar (or, with noReducer, one loss per positive pair, row-major).
+ * @throws TypeError / RangeError naming the argument (labels, rank ≠ 2, NaN, empty batch,
+ *   indices out of range, temperature ≤ 0, unknown options).
+ * @see pytorch-metric-learning `losses.NTXentLoss(temperature=0.07)`
+ *   (https://kevinmusgrave.github.io/pytorch-metric-learning/losses/#ntxentloss) — mirrored,
+ *   values and gradients. For CLIP-style InfoNCE on (query, document) pairs see `infoNceLoss`.
+ * @example
+ * // Two classes of two unit vectors; each anchor has one positive (s = 0.8) and two negatives.
+ * // Anchor 0: −log(e^1.6 / (e^1.6 + e^0 + e^−1.2)); the mean over the 4 positive pairs:
+ * ntXentLoss([[1, 0], [0.8, 0.6], [0, 1], [-0.6, 0.8]], [0, 0, 1, 1], { temperature: 0.5 }).dataSync()[0];
+ * // => 0.43019
+ */
+export function ntXentLoss(
+  embeddings: TensorInput,
+  labels: TensorInput | ArrayLike<number> | null,
+  options?: NtXentLossOptions,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const inp = metricLossInputs(FN, embeddings, labels, options, ["temperature"], {
+      distance: () => new CosineSimilarityDistance(),
+      reducer: meanReducer,
+    });
+    const temperature = numberOption(FN, "temperature", inp.options.temperature, 0.07, { above: 0 });
+    const w = pairWeights(inp);
+    if (tooFewPairs(w) || w.nPos === 0 || w.nNeg === 0) return zeroLoss(inp);
+    const { n, r } = inp;
+    const mat = inp.distance.matrix(inp.emb, inp.ref);
+    const scale = (inp.distance.isInverted ? 1 : -1) / temperature;
+    const z = tf.mul(mat, scale) as tf.Tensor2D;
+    const zv = z.dataSync();
+    // Shifts (constants): the anchor's largest negative logit, and per pair max(that, own logit).
+    const { max: negMax, has: hasNeg } = maskedRowMax(zv, w.neg, n, r);
+    const pairMax = new Float32Array(n * r);
+    const negScale = new Float32Array(n * r);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < r; j++) {
+        const k = i * r + j;
+        const m = hasNeg[i] ? Math.max(zv[k] as number, negMax[i] as number) : (zv[k] as number);
+        pairMax[k] = m;
+        negScale[k] = hasNeg[i] ? Math.exp(Math.min((negMax[i] as number) - m, 0)) : 0;
+      }
+    }
+    // Σ_n w_an · e^{z_an − negMax_a}, per anchor (≥ 1 when the anchor has negatives).
+    const negSum = tf.sum(tf.mul(tf.tensor2d(w.neg, [n, r]), tf.exp(tf.minimum(tf.sub(z, tf.tensor2d(negMax, [n, 1])), 0))), 1, true);
+    const numerator = tf.exp(tf.sub(z, tf.tensor2d(pairMax, [n, r])));
+    const denominator = tf.add(numerator, tf.mul(negSum, tf.tensor2d(negScale, [n, r])));
+    const losses = tf.neg(tf.log(tf.add(tf.div(numerator, denominator), FLOAT32_TINY)));
+    return inp.reducer.reduce(tf.reshape(losses, [-1]), { kind: "pos_pair", weights: w.pos, rowLength: r, numAnchors: n });
+  });
+}
