@@ -8,7 +8,7 @@ import { detach, diagonalTargets, embeddingBatch, logitScaling, scaledCosineLogi
 export type ClipInfoNceLossOptions = TemperatureOptions;
 
 /** What {@link clipInfoNceLoss.parts} returns; dispose it with `tf.dispose(parts)`. */
-export interface ClipInfoNceParts {
+export type ClipInfoNceParts = {
   /** (lossAToB + lossBToA) / 2, differentiable. */
   loss: tf.Scalar;
   /** Cross-entropy of each row of `logits` against its diagonal (a → b), detached. */
@@ -17,11 +17,11 @@ export interface ClipInfoNceParts {
   lossBToA: tf.Scalar;
   /** [N, N] scaled cosine logits, detached. */
   logits: tf.Tensor2D;
-}
+};
 
 const FN = "clipInfoNceLoss";
 
-function clipParts(a: TensorInput, b: TensorInput, options: ClipInfoNceLossOptions | undefined): ClipInfoNceParts {
+function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOptions): ClipInfoNceParts {
   const o = checkOptions(FN, options, ["temperature", "scale"]);
   return tf.tidy(() => {
     const x = embeddingBatch(FN, "a", a);

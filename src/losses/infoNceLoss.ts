@@ -108,14 +108,14 @@ export function assertSameWidth(fn: string, arg: string, x: tf.Tensor2D, refArg:
 }
 
 /** What {@link infoNceLoss.parts} returns; dispose it with `tf.dispose(parts)`. */
-export interface InfoNceParts {
+export type InfoNceParts = {
   /** The loss, differentiable. */
   loss: tf.Scalar;
   /** [N, M] scaled cosine logits (detached). */
   logits: tf.Tensor2D;
-}
+};
 
-function infoNceParts(query: TensorInput, keys: TensorInput, options: InfoNceLossOptions | undefined): InfoNceParts {
+function infoNceParts(query: TensorInput, keys: TensorInput, options?: InfoNceLossOptions): InfoNceParts {
   const o = checkOptions(FN, options, ["temperature", "scale"]);
   return tf.tidy(() => {
     const q = embeddingBatch(FN, "query", query);

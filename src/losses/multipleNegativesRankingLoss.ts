@@ -14,18 +14,18 @@ export interface MultipleNegativesRankingLossOptions {
 }
 
 /** What {@link multipleNegativesRankingLoss.parts} returns; dispose it with `tf.dispose(parts)`. */
-export interface MultipleNegativesRankingParts {
+export type MultipleNegativesRankingParts = {
   /** The loss, differentiable. */
   loss: tf.Scalar;
   /** [N, N + K] scaled similarities of each anchor to every candidate, detached. */
   scores: tf.Tensor2D;
-}
+};
 
 const FN = "multipleNegativesRankingLoss";
 /** sentence-transformers' `MultipleNegativesRankingLoss(scale=20.0)`. */
 const SENTENCE_TRANSFORMERS_SCALE = 20;
 
-function mnrlParts(anchor: TensorInput, positive: TensorInput, options: MultipleNegativesRankingLossOptions | undefined): MultipleNegativesRankingParts {
+function mnrlParts(anchor: TensorInput, positive: TensorInput, options?: MultipleNegativesRankingLossOptions): MultipleNegativesRankingParts {
   const o = checkOptions(FN, options, ["negative", "scale", "temperature"]);
   return tf.tidy(() => {
     const a = embeddingBatch(FN, "anchor", anchor);
