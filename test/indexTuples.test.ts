@@ -108,7 +108,9 @@ describe("allPairsIndices and allTripletsIndices", () => {
   });
 
   it("accept label tensors and typed arrays", () => {
-    const p = tf.tidy(() => allPairsIndices(tf.tensor1d([0, 1, 0], "int32")));
+    const labels = tf.tensor1d([0, 1, 0], "int32");
+    const p = allPairsIndices(labels);
+    labels.dispose();
     assert.deepEqual(rows2(p.a1, p.p), [[0, 2], [2, 0]]);
     assert.equal(allTripletsIndices(Int32Array.of(0, 1, 0)).anchors.length, 2);
   });
