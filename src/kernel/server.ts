@@ -72,6 +72,7 @@ export class Kernel extends ZmqServer {
   /** The request whose cell receives output (kept after it finishes, for late async output). */
   private current: Message | null = null;
   private readonly sending = new Map<Sendable, Promise<void>>();
+  private pendingStream: { name: string; text: string; parent: Message | null } | null = null;
 
   constructor(executor: Executor, connectionFile: string) {
     const handler = new JupyterHandlerImpl(executor, false);
@@ -82,7 +83,7 @@ export class Kernel extends ZmqServer {
 
   /** Routes stdout/stderr, tslab's own `display` and our display sink to the current cell. */
   installOutputs(): void {
-    const stream = (name: string, text: string): void => this.publish("stream", { name, text });
+    const stream = (name: string, text: string): void => this.writeStream(name, text);
     process.stdout.write = this.tslabHandler.createWriteToIopub("stdout", stream) as typeof process.stdout.write;
     process.stderr.write = this.tslabHandler.createWriteToIopub("stderr", stream) as typeof process.stderr.write;
     (tslabJupyter as { lastWriteDisplayData: unknown }).lastWriteDisplayData = (
@@ -127,13 +128,37 @@ export class Kernel extends ZmqServer {
     this.sending.set(sock, next);
   }
 
+  /**
+   * Consecutive writes to one stream within a tick become one `stream` message (one output in
+   * the notebook, as ipykernel's buffering gives), flushed before anything else is sent.
+   */
+  private writeStream(name: string, text: string): void {
+    const pending = this.pendingStream;
+    if (pending && pending.name === name && pending.parent === this.current) {
+      pending.text += text;
+      return;
+    }
+    this.flushStream();
+    this.pendingStream = { name, text, parent: this.current };
+    setImmediate(() => this.flushStream());
+  }
+
+  private flushStream(): void {
+    const pending = this.pendingStream;
+    if (pending === null) return;
+    this.pendingStream = null;
+    this.publish("stream", { name: pending.name, text: pending.text }, pending.parent);
+  }
+
   private publish(msgType: string, content: Record<string, unknown>, parent: Message | null = this.current): void {
+    if (msgType !== "stream") this.flushStream();
     const msg = childMessage(parent, msgType, content);
     msg.identities = [Buffer.from(`kernel.${msgType}`)];
     this.send(this.iopub, msg);
   }
 
   private reply(sock: Sendable, request: Message, content: Record<string, unknown>): void {
+    this.flushStream();
     const replyType = request.header.msg_type.replace(/_request$/, "_reply");
     this.send(sock, childMessage(request, replyType, { status: "ok", ...content }));
   }

@@ -31,6 +31,7 @@ const CELLS: Record<string, string> = {
   start: `const base = 21;\nbase`,
   failing: `console.log("before the error");\nthrow new RangeError("deliberate failure in the middle");`,
   after: `base * 2`,
+  printing: `console.log("one");\nconsole.log("two");\nconsole.error("three");`,
   compileError: `const n = 1;\nconst wrong: number = "text";`,
   importEsm: `import * as vl from "vega-lite";\nimport * as vega from "vega";`,
   render: [
@@ -91,6 +92,13 @@ test("the failing middle cell reports its real error with ename, evalue and a tr
 test("the cells after the error were executed, not silently skipped, with the state kept", () => {
   assert.deepEqual(NAMES.map((name) => cells[name]!.execution_count), NAMES.map((_, i) => i + 1));
   assert.equal(data(cells.after!, "execute_result")?.["text/plain"], "42");
+});
+
+test("consecutive writes to a stream arrive as one output per stream, in order", () => {
+  assert.deepEqual(
+    cells.printing!.outputs.map((o) => [o.output_type, (o as { name?: string }).name, o.text]),
+    [["stream", "stdout", "one\ntwo\n"], ["stream", "stderr", "three\n"]],
+  );
 });
 
 test("a TypeScript compile error comes back as TSError with line:column and its TS code", () => {
