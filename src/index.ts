@@ -32,6 +32,10 @@ export type { Reducer, ReducerFilter, ReductionInfo, ReductionKind } from "./red
 export type { MetricLossOptions } from "./losses/metricLossInputs";
 export { contrastiveLoss, type ContrastiveLossOptions } from "./losses/contrastiveLoss";
 export { tripletLoss, type TripletLossOptions } from "./losses/tripletLoss";
+export { ntXentLoss, type NtXentLossOptions } from "./losses/ntXentLoss";
+export { supConLoss, type SupConLossOptions } from "./losses/supConLoss";
+export { multiSimilarityLoss, type MultiSimilarityLossOptions } from "./losses/multiSimilarityLoss";
+export { circleLoss, type CircleLossOptions } from "./losses/circleLoss";
 // end pytorch-metric-learning
 export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
 export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";
