@@ -3,7 +3,7 @@
  * Project-local Jupyter set-up (`npm run setup`; idempotent, about a second when all is there):
  *
  * 1. find a Python with nbclient + nbconvert + notebook (the kernel conformance test also wants
- *    jupyter_kernel_test). If there is none: a project virtualenv (.venv) with pip where the
+ *    jupyter_kernel_test; $PYTHON, if set, is tried first). If there is none: a project virtualenv (.venv) with pip where the
  *    Python package index is reachable; else, as root on Debian/Ubuntu, apt-get; else stop
  *    with the exact command to run;
  * 2. register the kernel "TypeScript (semantic-gps)" (and stock tslab, only to compare scores)
@@ -12,7 +12,7 @@
  * Nothing outside the repository is written, except packages apt-get or pip install.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -27,7 +27,8 @@ export const APT_PACKAGES = [
 /** The same from the Python package index. */
 export const PIP_PACKAGES = ["nbclient", "nbconvert", "notebook", "ipykernel", "jupyter_kernel_test"];
 const REQUIRED_MODULES = ["nbclient", "nbconvert", "notebook", "jupyter_client"];
-const VENV_PYTHON = join(ROOT, ".venv", "bin", "python");
+const VENV_DIR = join(ROOT, ".venv");
+const VENV_PYTHON = join(VENV_DIR, "bin", "python");
 const PYPI_PROBE_URL = "https://pypi.org/simple/pip/";
 /** How long to wait for the package index before deciding it is unreachable. */
 const PYPI_TIMEOUT_MS = 5000;
@@ -80,25 +81,33 @@ function isDebianLike() {
   return r.status === 0 && /\b(debian|ubuntu)\b/.test(r.stdout) && spawnSync("apt-get", ["--version"]).status === 0;
 }
 
-async function installJupyter() {
+/** Tries pip into .venv; false (and no half-made .venv left behind) when that is not possible. */
+async function installWithPip() {
   const basePython = ["python3", "/usr/bin/python3", "python"].find((py) => probe(py, ["venv"]));
-  if (basePython && (await pypiReachable())) {
-    log("no Python with nbclient/nbconvert/notebook found; installing them into .venv with pip");
-    if (!existsSync(VENV_PYTHON) && !run(basePython, ["-m", "venv", join(ROOT, ".venv")])) {
-      throw new Error(`could not create .venv. On Debian/Ubuntu: sudo apt-get install -y python3-venv, then npm run setup`);
-    }
-    if (run(VENV_PYTHON, ["-m", "pip", "install", "--quiet", ...PIP_PACKAGES])) return;
-    log("pip install failed; trying the system packages");
+  if (!basePython || !(await pypiReachable())) return false;
+  log("no Python with nbclient/nbconvert/notebook found; installing them into .venv with pip");
+  const fresh = !existsSync(VENV_PYTHON);
+  if (fresh && !run(basePython, ["-m", "venv", VENV_DIR])) {
+    rmSync(VENV_DIR, { recursive: true, force: true }); // Debian without python3-venv leaves a venv without pip
+    return false;
   }
+  if (run(VENV_PYTHON, ["-m", "pip", "install", "--quiet", ...PIP_PACKAGES])) return true;
+  if (fresh) rmSync(VENV_DIR, { recursive: true, force: true });
+  return false;
+}
+
+async function installJupyter() {
+  if (await installWithPip()) return;
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   if (root && isDebianLike()) {
     log("installing Jupyter from the distribution with apt-get");
-    if (run("apt-get", ["update"]) && run("apt-get", ["install", "-y", "--no-install-recommends", ...APT_PACKAGES])) return;
+    if (run("apt-get", ["update"]) && run("apt-get", ["install", "-y", ...APT_PACKAGES])) return;
   }
   throw new Error(
     "no Jupyter with nbclient, nbconvert and notebook was found, and it cannot be installed from here.\n" +
       `Run one of these, then npm run setup again:\n  sudo apt-get install -y ${APT_PACKAGES.join(" ")}\n` +
-      `  python3 -m venv .venv && .venv/bin/python -m pip install ${PIP_PACKAGES.join(" ")}`,
+      `  python3 -m venv .venv && .venv/bin/python -m pip install ${PIP_PACKAGES.join(" ")}` +
+      "   (needs python3-venv and the Python package index)",
   );
 }
 
