@@ -64,6 +64,8 @@ export { createEncoder, NgramEncoder, type EncoderOptions } from "./train/encode
 export { seededRandom, type SeededRandom } from "./train/random";
 export { retrievalMetrics, RetrievalReport, precisionAt1, rPrecision, mapAtR, meanAveragePrecision, meanReciprocalRank, recallAtK, PML_METRIC_NAMES, type RetrievalOptions, type RetrievalMetrics, type KnnDistance } from "./eval/retrieval";
 export { pcaFit, pca, type Pca } from "./figures/pca";
+export { alignment, uniformity, meanPairwiseDistance, dimensionSpread, effectiveRank, collapseStats, CollapseReport, type CollapseStats, type AlignmentOptions, type UniformityOptions } from "./eval/geometry";
+export { diagnose, Diagnosis, type DiagnoseOptions, type DiagnoseDistance, type Finding, type Severity } from "./eval/diagnose";
 // Miners, batch sampling and corpus mining
 export { batchHardMiner, type BatchHardMinerOptions } from "./miners/batchHardMiner";
 export { batchEasyHardMiner, type BatchEasyHardMinerOptions, type BatchStrategy } from "./miners/batchEasyHardMiner";
@@ -99,5 +101,3 @@ export {
   type CorpusSimilarity,
 } from "./miners/mineHardNegatives";
 // end miners
-export { alignment, uniformity, meanPairwiseDistance, dimensionSpread, effectiveRank, collapseStats, CollapseReport, type CollapseStats, type AlignmentOptions, type UniformityOptions } from "./eval/geometry";
-export { diagnose, Diagnosis, type DiagnoseOptions, type DiagnoseDistance, type Finding, type Severity } from "./eval/diagnose";

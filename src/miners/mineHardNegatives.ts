@@ -140,8 +140,10 @@ const FILTER_WINDOW_FACTOR = 10;
  * sorted again by score. Margins compare with the query's *lowest* positive score.
  *
  * Memory: the similarity matrix is never built. Blocks of `queryChunkSize × corpusChunkSize`
- * similarities are computed (matMul), read, and merged into a running top-k per query in plain JS,
- * so memory beyond the inputs is O(chunk + queries · k). Corpus rows are normalised block by block.
+ * similarities are computed (matMul) and reduced to their top k on the backend; only those
+ * `queryChunkSize · k` values are read and merged into a running top-k per query in plain JS, so
+ * memory beyond the inputs is O(block + queries · k). Corpus rows are normalised block by block,
+ * and the corpus is never copied into JS (even the NaN check runs on the backend).
  *
  * @param queries [Q, D] query embeddings (one row per distinct query).
  * @param corpus [C, D] corpus embeddings.
@@ -199,10 +201,13 @@ export async function mineHardNegatives(
   }
   const onProgress = o.onProgress as ((done: number, total: number) => void) | undefined;
 
-  const q = toFloatTensor(FN, "queries", queries, { rank: 2 }) as tf.Tensor2D;
-  const c = toFloatTensor(FN, "corpus", corpus, { rank: 2 }) as tf.Tensor2D;
+  // Finiteness is checked on the backend, so the corpus is never copied into JS.
+  const q = toFloatTensor(FN, "queries", queries, { rank: 2, finite: false }) as tf.Tensor2D;
+  const c = toFloatTensor(FN, "corpus", corpus, { rank: 2, finite: false }) as tf.Tensor2D;
   const owned = [q, c].filter((t) => t !== queries && t !== corpus);
   try {
+    assertFinite(q, "queries");
+    assertFinite(c, "corpus");
     const [nQ, dim] = q.shape;
     const [nC, dimC] = c.shape;
     if (dimC !== dim) throw argError(FN, "corpus", `rows of the same width as 'queries' (${dim})`, `width ${dimC}`);
@@ -226,19 +231,26 @@ export async function mineHardNegatives(
     for (let q0 = 0; q0 < nQ; q0 += queryChunk) {
       const q1 = Math.min(nQ, q0 + queryChunk);
       const qBlock = tf.tidy(() => {
-        const rows = tf.slice(q, [q0, 0], [q1 - q0, dim]);
+        const rows = rowRange(q, q0, q1);
         return similarity === "cosine" ? (normalizeRows(rows) as tf.Tensor2D) : rows;
       });
       try {
         for (let c0 = 0; c0 < nC; c0 += corpusChunk) {
           const c1 = Math.min(nC, c0 + corpusChunk);
-          const block = tf.tidy(() => {
-            const rows = tf.slice(c, [c0, 0], [c1 - c0, dim]);
-            return matMulBT(qBlock, similarity === "cosine" ? (normalizeRows(rows) as tf.Tensor2D) : rows);
+          const width = c1 - c0;
+          const kBlock = Math.min(k, width);
+          // Top-k of the block on the backend (ties: lower index first); only Q·k values come to JS.
+          const [blockValues, blockIndices] = tf.tidy(() => {
+            const rows = rowRange(c, c0, c1);
+            const scores = matMulBT(qBlock, similarity === "cosine" ? (normalizeRows(rows) as tf.Tensor2D) : rows);
+            const top = tf.topk(scores, kBlock);
+            return [top.values, top.indices];
           });
-          const values = await block.data();
-          block.dispose();
-          mergeTopK(values, q0, q1, c0, c1 - c0, k, topScore, topIndex);
+          const values = await blockValues.data();
+          const indices = await blockIndices.data();
+          blockValues.dispose();
+          blockIndices.dispose();
+          mergeTopK(values, indices, q0, q1, c0, kBlock, k, topScore, topIndex);
         }
         const flat: number[] = [];
         const qRows: number[] = [];
@@ -400,24 +412,53 @@ function readPositives(positives: ArrayLike<number | ArrayLike<number>>, nQ: num
   return out;
 }
 
-/** Merges one block of scores (rows q0..q1, corpus columns c0..c0+width) into the running top-k. */
+/**
+ * Rows start..end of a matrix. Not `tf.slice`: on tfjs-backend-wasm 4.22 the Slice kernel first
+ * copies the *whole* source tensor into JS (`readSync`), which per block would cost a corpus-sized
+ * copy; a gather of the row range reads only the rows.
+ */
+function rowRange(t: tf.Tensor2D, start: number, end: number): tf.Tensor2D {
+  return tf.tidy(() => tf.gather(t, tf.range(start, end, 1, "int32")) as tf.Tensor2D);
+}
+
+/** Refuses NaN and ±Infinity, checked on the backend; the offending row is located only on failure. */
+function assertFinite(t: tf.Tensor2D, arg: string): void {
+  const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0] === 1);
+  if (ok) return;
+  const [n, d] = t.shape;
+  const rows = Math.max(1, Math.floor(DEFAULT_CORPUS_CHUNK * 16 / Math.max(d, 1)));
+  for (let start = 0; start < n; start += rows) {
+    const values = tf.tidy(() => rowRange(t, start, Math.min(n, start + rows)).dataSync());
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (!Number.isFinite(v)) throw argError(FN, arg, "finite (no NaN or Infinity)", `${v} at [${start + Math.floor(i / d)},${i % d}]`);
+    }
+  }
+}
+
+/**
+ * Merges one block's top-k (rows q0..q1, each `kBlock` values sorted best first, indices relative
+ * to corpus row c0) into the running top-k of each query.
+ */
 function mergeTopK(
   values: ArrayLike<number>,
+  indices: ArrayLike<number>,
   q0: number,
   q1: number,
   c0: number,
-  width: number,
+  kBlock: number,
   k: number,
   topScore: Float64Array,
   topIndex: Int32Array,
 ): void {
   for (let i = q0; i < q1; i++) {
     const base = i * k;
-    const row = (i - q0) * width;
-    for (let j = 0; j < width; j++) {
+    const row = (i - q0) * kBlock;
+    for (let j = 0; j < kBlock; j++) {
       const s = values[row + j] as number;
-      // Strictly greater: on a tie the earlier (lower) corpus index keeps its place.
-      if (!(s > (topScore[base + k - 1] as number)) && topIndex[base + k - 1] !== -1) continue;
+      // Strictly greater: on a tie the earlier (lower) corpus index keeps its place. The block is
+      // sorted, so once a value does not enter, none of the rest will.
+      if (!(s > (topScore[base + k - 1] as number)) && topIndex[base + k - 1] !== -1) break;
       let at = k - 1;
       while (at > 0 && (topIndex[base + at - 1] === -1 || s > (topScore[base + at - 1] as number))) {
         topScore[base + at] = topScore[base + at - 1] as number;
@@ -425,7 +466,7 @@ function mergeTopK(
         at--;
       }
       topScore[base + at] = s;
-      topIndex[base + at] = c0 + j;
+      topIndex[base + at] = c0 + (indices[row + j] as number);
     }
   }
 }
