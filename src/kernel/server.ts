@@ -117,14 +117,18 @@ export class Kernel extends ZmqServer {
     }
     if (sock === this.control) return this.dispatch(sock, msg, 0);
     const seq = ++this.received;
-    this.queue = this.queue.then(() => this.dispatch(sock, msg, seq));
+    // A failure is logged, never left in the chain: it would block every later request.
+    this.queue = this.queue.then(() => this.dispatch(sock, msg, seq)).catch((e) => logInternal(`dispatch failed: ${e}`));
     return this.queue;
   }
 
   private send(sock: Sendable, msg: Message): void {
     const frames = encodeMessage(this.connInfo.key, msg);
     // zeromq allows one pending send per socket: chain them.
-    const next = (this.sending.get(sock) ?? Promise.resolve()).then(() => sock.send(frames)).then(() => undefined).catch((e) => logInternal(`send failed: ${e}`));
+    const next = (this.sending.get(sock) ?? Promise.resolve())
+      .then(() => sock.send(frames))
+      .then(() => undefined)
+      .catch((e) => logInternal(`send failed: ${e}`));
     this.sending.set(sock, next);
   }
 
