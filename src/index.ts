@@ -59,13 +59,11 @@ export { display, createDisplay, type DisplayHandle, type Displayable } from "./
 export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
 // Training data, encoder and fit (src/train), metrics and diagnostics (src/eval).
 export { loadMagicLibrary, loadTutorialVectors, loadWords, dataDir, type MagicLibrary, type LabelledTexts, type Split, type TutorialVectors, type WordLists, type WordPair } from "./train/datasets";
-export { hashFeatures, normalizeText, textTokens, type HashFeatureOptions } from "./train/features";
+export { hashFeatures, normalizeText, textTokens, PORTUGUESE_STOPWORDS, type HashFeatureOptions } from "./train/features";
 export { createEncoder, NgramEncoder, type EncoderOptions } from "./train/encoder";
 export { seededRandom, type SeededRandom } from "./train/random";
 export { retrievalMetrics, RetrievalReport, precisionAt1, rPrecision, mapAtR, meanAveragePrecision, meanReciprocalRank, recallAtK, PML_METRIC_NAMES, type RetrievalOptions, type RetrievalMetrics, type KnnDistance } from "./eval/retrieval";
 export { pcaFit, pca, type Pca } from "./figures/pca";
-export { alignment, uniformity, meanPairwiseDistance, dimensionSpread, effectiveRank, collapseStats, CollapseReport, type CollapseStats, type AlignmentOptions, type UniformityOptions } from "./eval/geometry";
-export { diagnose, Diagnosis, type DiagnoseOptions, type DiagnoseDistance, type Finding, type Severity } from "./eval/diagnose";
 // Miners, batch sampling and corpus mining
 export { batchHardMiner, type BatchHardMinerOptions } from "./miners/batchHardMiner";
 export { batchEasyHardMiner, type BatchEasyHardMinerOptions, type BatchStrategy } from "./miners/batchEasyHardMiner";
@@ -101,3 +99,13 @@ export {
   type CorpusSimilarity,
 } from "./miners/mineHardNegatives";
 // end miners
+export { alignment, uniformity, meanPairwiseDistance, dimensionSpread, effectiveRank, collapseStats, CollapseReport, type CollapseStats, type AlignmentOptions, type UniformityOptions } from "./eval/geometry";
+export { diagnose, Diagnosis, type DiagnoseOptions, type DiagnoseDistance, type Finding, type Severity } from "./eval/diagnose";
+export { trainingCurves, type CurveRun, type TrainingCurvesOptions } from "./figures/trainingCurves";
+export { distanceHeatmap, type DistanceHeatmapOptions } from "./figures/distanceHeatmap";
+export { embeddingScatter, embeddingAnimation, type EmbeddingScatterOptions, type EmbeddingAnimationOptions, type EmbeddingSnapshot } from "./figures/embeddingScatter";
+export { distanceHistogram, pairDistances, MAX_PAIRS, type DistanceHistogramOptions, type PairDistanceSample } from "./figures/distanceHistogram";
+export { tripletZones, type TripletZonesOptions } from "./figures/tripletZones";
+export type { FigureLang } from "./figures/text";
+export { fit, FitResult, ADAM_EPSILON, type FitOptions, type FitCallbacks, type MetricLossFn, type MinerFn, type TextDataset, type StepInfo, type EpochRecord, type Snapshot, type StopInfo, type ClassifierHead } from "./train/fit";
+export { LiveView, finalFigure, type LiveMode, type LiveState, type LiveViewOptions, type ProgressStream } from "./train/liveView";

@@ -1,7 +1,7 @@
 /**
  * Hashed bag-of-n-grams features: the fixed, untrained first stage of the course encoder.
- * Nothing is downloaded: every text becomes a sparse count vector of its words and character
- * n-grams, folded into a fixed number of buckets by a hash (the "hashing trick",
+ * Nothing is downloaded: every text becomes a sparse count vector of its words (minus Portuguese
+ * function words) and their character n-grams, folded into a fixed number of buckets by a hash (the "hashing trick",
  * Weinberger et al. 2009, https://arxiv.org/abs/0902.2206).
  */
 import { argError, checkOptions, describeValue, numberOption } from "../internal/validate";
@@ -42,11 +42,22 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
+/**
+ * Portuguese function words (articles, contractions, prepositions, conjunctions, a few pronouns),
+ * written without accents as {@link normalizeText} leaves them. They appear in every theme, so
+ * their features would only add noise shared by all titles.
+ */
+export const PORTUGUESE_STOPWORDS: ReadonlySet<string> = new Set(
+  ("a o as os um uma uns umas de do da dos das em no na nos nas num numa ao aos a as pelo pela pelos pelas " +
+    "por para com sem sob sobre entre ate apos e ou mas nem que se como quando onde quem seu sua seus suas " +
+    "meu minha nosso nossa este esta esse essa isto isso aquele aquela lhe ja nao mais muito outros outras outro outra").split(" "),
+);
+
 /** The features of one text: words ("w:rei") and character n-grams of each padded word (" re", "rei", "ei "). */
 export function textTokens(text: string, minN: number = HASH_FEATURE_DEFAULTS.minN, maxN: number = HASH_FEATURE_DEFAULTS.maxN): string[] {
   const out: string[] = [];
   for (const word of normalizeText(text).split(" ")) {
-    if (word === "") continue;
+    if (word === "" || PORTUGUESE_STOPWORDS.has(word)) continue;
     out.push(`w:${word}`);
     const padded = ` ${word} `;
     for (let n = minN; n <= maxN; n++) {
