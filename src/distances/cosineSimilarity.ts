@@ -33,7 +33,7 @@ const FN_MATRIX = "cosineSimilarityMatrix";
  *   mirrored in value and gradient (PyTorch ≥ 1.12 semantics; older versions clamped the product
  *   ‖x1‖·‖x2‖). Differs in that the shapes must be equal (no broadcasting).
  * @example
- * cosineSimilarity([[1, 0], [1, 1]], [[0, 1], [2, 2]]).arraySync(); // => [0, 1]
+ * cosineSimilarity([[1, 0], [1, 1]], [[0, 1], [2, 2]]).arraySync(); // => [0, 0.9999999403953552]
  */
 export function cosineSimilarity(x1: TensorInput, x2: TensorInput, options?: CosineSimilarityOptions): tf.Tensor {
   const o = checkOptions(FN, options, ["dim", "eps"]);

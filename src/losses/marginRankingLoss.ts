@@ -30,7 +30,7 @@ const FN = "marginRankingLoss";
  *   and in requiring rank-1 inputs of equal length (no broadcasting).
  * @example
  * // max(0, −1·(0.8 − 0.5) + 0.5) = 0.2
- * marginRankingLoss([0.8], [0.5], [1], { margin: 0.5 }).dataSync()[0]; // => 0.2
+ * marginRankingLoss([0.8], [0.5], [1], { margin: 0.5 }).dataSync()[0]; // => 0.19999998807907104
  */
 export function marginRankingLoss(x1: TensorInput, x2: TensorInput, target: TensorInput, options?: MarginRankingLossOptions): tf.Tensor {
   const o = checkOptions(FN, options, ["margin", "reduction"]);
