@@ -108,10 +108,15 @@ describe("npm run tutorial", { timeout: 30 * 60_000 }, () => {
     assert.ok(existsSync(join(SCREENSHOTS, "01-rei-rainha-abacaxi.png")));
   });
 
-  it("student handouts leave solutions out and instructor handouts keep them", () => {
-    const student = readFileSync(join(HANDOUTS, "01-rei-rainha-abacaxi.html"), "utf8");
-    const teacher = readFileSync(join(HANDOUTS, "01-rei-rainha-abacaxi.instrutor.html"), "utf8");
-    assert.doesNotMatch(student, /celltag_solution/);
-    assert.match(teacher, /celltag_solution/);
+  it("student handouts leave solution cells out and instructor handouts keep them, marked", () => {
+    for (const name of readdirSync(EXECUTED).filter((n) => n.endsWith(".ipynb"))) {
+      const stem = name.replace(/\.ipynb$/, "");
+      const solutions = readNotebook(name).filter((c) => c.metadata?.tags?.includes("solution"));
+      const student = readFileSync(join(HANDOUTS, `${stem}.html`), "utf8");
+      const teacher = readFileSync(join(HANDOUTS, `${stem}.instrutor.html`), "utf8");
+      assert.doesNotMatch(student, /class="[^"]*celltag_solution/, `${stem}: a solution cell is in the student handout`);
+      assert.equal((teacher.match(/class="[^"]*celltag_solution/g) ?? []).length, solutions.length, `${stem}: instructor handout`);
+      assert.ok(solutions.length >= 1, `${stem} has no exercise solution cell`);
+    }
   });
 });
