@@ -8,36 +8,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXECUTED, HANDOUTS, ROOT, SCREENSHOTS, ensureCourseBuilt, joinText as text, plotlyOutputs, readNotebook, stdoutOf as streamText } from "./course";
 
-const ROOT = join(__dirname, "..", "..");
-const EXECUTED = join(ROOT, "build", "executed");
-const HANDOUTS = join(ROOT, "build", "handouts");
-const SCREENSHOTS = join(ROOT, "build", "screenshots");
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-  metadata?: { tags?: string[] };
-}
-
-function readNotebook(name: string): Cell[] {
-  return (JSON.parse(readFileSync(join(EXECUTED, name), "utf8")) as { cells: Cell[] }).cells;
-}
-const text = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join("") : (t ?? ""));
-function streamText(cells: Cell[]): string {
-  return cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => text(o.text)).join("");
-}
-function plotlyOutputs(cells: Cell[]): { data: unknown[] }[] {
-  return cells.flatMap((c) => c.outputs ?? []).flatMap((o) => (o.data && o.data["application/vnd.plotly.v1+json"] ? [o.data["application/vnd.plotly.v1+json"] as { data: unknown[] }] : []));
-}
 
 function chromium(args: string[]): string {
   const profile = mkdtempSync(join(tmpdir(), "sgps-test-chromium-"));
@@ -53,10 +26,7 @@ function chromium(args: string[]): string {
 describe("npm run tutorial", { timeout: 30 * 60_000 }, () => {
   let log = "";
   before(() => {
-    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "tutorial.mjs")], { cwd: ROOT, encoding: "utf8", timeout: 25 * 60_000, maxBuffer: 64 * 1024 * 1024 });
-    log = `${r.stdout}\n${r.stderr}`;
-    process.stdout.write(log.split("\n").filter((l) => /^\[|notebooks ran|Done in|✗|→/.test(l)).map((l) => `# ${l}\n`).join(""));
-    assert.equal(r.status, 0, `npm run tutorial failed:\n${log.slice(-6000)}`);
+    log = ensureCourseBuilt();
   });
 
   it("executes every notebook in notebooks/ and writes the executed copy", () => {
@@ -106,6 +76,41 @@ describe("npm run tutorial", { timeout: 30 * 60_000 }, () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     chromium(["--virtual-time-budget=10000", "--window-size=1100,2400", `--screenshot=${join(SCREENSHOTS, "01-rei-rainha-abacaxi.png")}`, `file://${file}`]);
     assert.ok(existsSync(join(SCREENSHOTS, "01-rei-rainha-abacaxi.png")));
+  });
+
+  it("every handout shows every figure, references nothing outside itself, and prints to PDF pages", () => {
+    const names = readdirSync(EXECUTED).filter((n) => n.endsWith(".ipynb")).sort();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const name of names) {
+      const stem = name.replace(/\.ipynb$/, "");
+      for (const suffix of ["", ".instrutor"]) {
+        const file = join(HANDOUTS, `${stem}${suffix}.html`);
+        const page = readFileSync(file, "utf8");
+        assert.doesNotMatch(page, /<(script|img|iframe)[^>]+src=["'](file:|https?:|\/\/)/i, `${stem}${suffix}: external reference`);
+        const dom = chromium(["--virtual-time-budget=15000", "--dump-dom", `file://${file}`]);
+        const figures = (page.match(/class="sgps-figure"/g) ?? []).length;
+        const live = (dom.match(/class="sgps-plotly-live[^"]*"/g) ?? []).length;
+        const plots = (dom.match(/class="[^"]*js-plotly-plot[^"]*"/g) ?? []).length;
+        assert.equal(live, figures, `${stem}${suffix}: ${figures} figures, ${live} upgraded to Plotly`);
+        assert.equal(plots, figures, `${stem}${suffix}: ${figures} figures, ${plots} rendered by Plotly`);
+        const pdf = join(HANDOUTS, `${stem}${suffix}.pdf`);
+        const info = spawnSync("pdfinfo", [pdf], { encoding: "utf8" });
+        assert.equal(info.status, 0, `${stem}${suffix}: pdfinfo failed: ${info.stderr}`);
+        const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1]);
+        assert.ok(pages >= 2, `${stem}${suffix}.pdf has ${pages} pages`);
+      }
+      // One page of each student PDF as an image, kept as a build artifact.
+      const r = spawnSync("pdftoppm", ["-png", "-r", "60", "-f", "2", "-l", "2", join(HANDOUTS, `${stem}.pdf`), join(SCREENSHOTS, `${stem}-pdf`)], { encoding: "utf8" });
+      assert.equal(r.status, 0, `pdftoppm: ${r.stderr}`);
+    }
+  });
+
+  it("every notebook but the first and the last shows at least one figure with data", () => {
+    const names = readdirSync(EXECUTED).filter((n) => n.endsWith(".ipynb")).sort();
+    for (const name of names.slice(1, -1)) {
+      const figures = plotlyOutputs(readNotebook(name));
+      assert.ok(figures.length >= 1, `${name} shows no figure`);
+    }
   });
 
   it("student handouts leave solution cells out and instructor handouts keep them, marked", () => {
