@@ -114,14 +114,15 @@ export type EmbeddingAnimationOptions = Omit<EmbeddingScatterOptions, "dims">;
 export function embeddingAnimation(snapshots: readonly EmbeddingSnapshot[], options: EmbeddingAnimationOptions = {}): FigureSpec {
   const FN = "embeddingAnimation";
   if (!Array.isArray(snapshots) || snapshots.length === 0) throw new RangeError(`${FN}: 'snapshots' must be a non-empty array of { name, embeddings }, but got none`);
-  const last = (snapshots[snapshots.length - 1] as EmbeddingSnapshot).embeddings;
-  const d = checkRows(FN, last, "snapshots[last].embeddings");
+  const first = (snapshots[0] as EmbeddingSnapshot).embeddings;
+  const d = checkRows(FN, first, "snapshots[0].embeddings");
   snapshots.forEach((s, i) => {
     checkRows(FN, s.embeddings, `snapshots[${i}].embeddings`);
-    if (s.embeddings.length !== last.length || (s.embeddings[0] as readonly number[]).length !== d) {
-      throw new RangeError(`${FN}: every snapshot must have ${last.length} rows of ${d} numbers, but snapshot ${i} ("${s.name}") has ${s.embeddings.length} rows of ${(s.embeddings[0] as readonly number[]).length}`);
+    if (s.embeddings.length !== first.length || (s.embeddings[0] as readonly number[]).length !== d) {
+      throw new RangeError(`${FN}: every snapshot must have ${first.length} rows of ${d} numbers (as the first), but snapshot ${i} ("${s.name}") has ${s.embeddings.length} rows of ${(s.embeddings[0] as readonly number[]).length}`);
     }
   });
+  const last = (snapshots[snapshots.length - 1] as EmbeddingSnapshot).embeddings;
   checkPerRow(FN, last.length, options);
   const pt = options.lang === "pt";
   const fit = pcaFit(last, Math.min(2, d));

@@ -183,7 +183,7 @@ export class LiveView {
   }
 
   private writeBar(state: LiveState, final: boolean, result?: FitResult): void {
-    const frac = state.totalSteps ? state.globalStep / state.totalSteps : 0;
+    const frac = state.totalSteps ? Math.min(1, Math.max(0, state.globalStep / state.totalSteps)) : 0;
     const filled = Math.round(frac * BAR_WIDTH);
     const bar = `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${String(Math.round(100 * frac)).padStart(3)}%`;
     const line = `${bar} ${this.status(state, result)}`;
