@@ -36,6 +36,19 @@ export { ntXentLoss, type NtXentLossOptions } from "./losses/ntXentLoss";
 export { supConLoss, type SupConLossOptions } from "./losses/supConLoss";
 export { multiSimilarityLoss, type MultiSimilarityLossOptions } from "./losses/multiSimilarityLoss";
 export { circleLoss, type CircleLossOptions } from "./losses/circleLoss";
+export {
+  LossExplanation,
+  EASY_PROBABILITY,
+  EXPLAIN_ROWS_SHOWN,
+  MAX_EXPLAINED_ELEMENTS,
+  type Category as ExplainCategory,
+  type ExplainedElement,
+  type ExplainTableOptions,
+  type ExplanationCounts,
+  type TripletRow,
+  type PairRow,
+  type AnchorRow,
+} from "./losses/explain";
 // end pytorch-metric-learning
 export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
 export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";

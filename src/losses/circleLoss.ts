@@ -3,6 +3,8 @@ import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance"
 import { argError, numberOption, type TensorInput } from "../internal/validate";
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import { maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, AnchorRow } from "./explain";
+import { explainCircleLoss } from "./explainMetric";
 
 /** Options of {@link circleLoss}. */
 export interface CircleLossOptions extends MetricLossOptions {
@@ -89,3 +91,10 @@ export function circleLoss(
     return inp.reducer.reduce(losses as tf.Tensor1D, { kind: "element", numAnchors: n });
   });
 }
+
+/**
+ * The breakdown of {@link circleLoss} for the same arguments: its value (equal to the loss), one row per anchor, with its hardest positive and negative, how far it is on the wrong side of its thresholds, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+circleLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: CircleLossOptions): LossExplanation<AnchorRow> =>
+  explainCircleLoss(circleLoss, embeddings, labels, options);

@@ -4,6 +4,8 @@ import type { TensorInput } from "../internal/validate";
 import { numberOption } from "../internal/validate";
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import { metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, PairRow } from "./explain";
+import { explainContrastiveLoss } from "./explainMetric";
 
 /** Options of {@link contrastiveLoss}. */
 export interface ContrastiveLossOptions extends MetricLossOptions {
@@ -68,3 +70,10 @@ export function contrastiveLoss(
     return pos.rank === 0 && neg.rank === 0 ? tf.add(pos, neg) : tf.concat([tf.reshape(pos, [-1]), tf.reshape(neg, [-1])]);
   });
 }
+
+/**
+ * The breakdown of {@link contrastiveLoss} for the same arguments: its value (equal to the loss), one row per positive pair, then per negative pair, with the distance, the violation of its margin, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+contrastiveLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: ContrastiveLossOptions): LossExplanation<PairRow> =>
+  explainContrastiveLoss(contrastiveLoss, embeddings, labels, options);

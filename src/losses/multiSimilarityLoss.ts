@@ -3,6 +3,8 @@ import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance"
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
 import { maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, AnchorRow } from "./explain";
+import { explainMultiSimilarityLoss } from "./explainMetric";
 
 /** Options of {@link multiSimilarityLoss}. */
 export interface MultiSimilarityLossOptions extends MetricLossOptions {
@@ -66,3 +68,10 @@ export function multiSimilarityLoss(
     return inp.reducer.reduce(tf.add(posTerm, negTerm) as tf.Tensor1D, { kind: "element", numAnchors: inp.n });
   });
 }
+
+/**
+ * The breakdown of {@link multiSimilarityLoss} for the same arguments: its value (equal to the loss), one row per anchor, with its hardest positive and negative, how far it is on the wrong side of base, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+multiSimilarityLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: MultiSimilarityLossOptions): LossExplanation<AnchorRow> =>
+  explainMultiSimilarityLoss(multiSimilarityLoss, embeddings, labels, options);

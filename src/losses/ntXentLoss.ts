@@ -3,6 +3,8 @@ import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance"
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
 import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, PairRow } from "./explain";
+import { explainNtXentLoss } from "./explainMetric";
 
 /** Options of {@link ntXentLoss}. */
 export interface NtXentLossOptions extends MetricLossOptions {
@@ -77,3 +79,10 @@ export function ntXentLoss(
     return inp.reducer.reduce(tf.reshape(losses, [-1]), { kind: "pos_pair", weights: w.pos, rowLength: r, numAnchors: n });
   });
 }
+
+/**
+ * The breakdown of {@link ntXentLoss} for the same arguments: its value (equal to the loss), one row per positive pair, with its similarity, the anchor's closest negative, the softmax probability, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+ntXentLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: NtXentLossOptions): LossExplanation<PairRow> =>
+  explainNtXentLoss(ntXentLoss, embeddings, labels, options);

@@ -3,6 +3,8 @@ import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance"
 import { numberOption, type TensorInput } from "../internal/validate";
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import { anySet, FLOAT32_TINY, maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, AnchorRow } from "./explain";
+import { explainSupConLoss } from "./explainMetric";
 
 /** Options of {@link supConLoss}. */
 export interface SupConLossOptions extends MetricLossOptions {
@@ -64,3 +66,10 @@ export function supConLoss(
     return inp.reducer.reduce(tf.neg(meanLogProbPos) as tf.Tensor1D, { kind: "element", numAnchors: n });
   });
 }
+
+/**
+ * The breakdown of {@link supConLoss} for the same arguments: its value (equal to the loss), one row per anchor, with its hardest positive and negative, the probability its positives hold, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+supConLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: SupConLossOptions): LossExplanation<AnchorRow> =>
+  explainSupConLoss(supConLoss, embeddings, labels, options);

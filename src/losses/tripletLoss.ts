@@ -7,6 +7,8 @@ import { argError, booleanOption, enumOption, numberOption, type TensorInput } f
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import type { ReducerFilter } from "../reducers/reducer";
 import { metricLossInputs, zeroLoss, type MetricLossInputs, type MetricLossOptions } from "./metricLossInputs";
+import type { LossExplanation, TripletRow } from "./explain";
+import { explainTripletLoss } from "./explainMetric";
 
 /** Options of {@link tripletLoss}. */
 export interface TripletLossOptions extends MetricLossOptions {
@@ -229,3 +231,10 @@ function allTripletsFused(inp: MetricLossInputs, mat: tf.Tensor2D, pnMat: tf.Ten
   }) as unknown as CustomFn);
   return op(mat, pnMat) as tf.Scalar;
 }
+
+/**
+ * The breakdown of {@link tripletLoss} for the same arguments: its value (equal to the loss), one row per triplet (every valid one, or the mined ones) with d(a,p), d(a,n), the violation, its category and its share of the value, and a one-line verdict.
+ * Shows itself as a table in a notebook (most violating rows first) and as text elsewhere.
+ */
+tripletLoss.explain = (embeddings: TensorInput, labels: TensorInput | ArrayLike<number> | null, options?: TripletLossOptions): LossExplanation<TripletRow> =>
+  explainTripletLoss(tripletLoss, embeddings, labels, options);
