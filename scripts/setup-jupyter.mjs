@@ -12,12 +12,13 @@
  * Nothing outside the repository is written, except packages apt-get or pip install.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  JUPYTER_DIR, KERNEL_NAME, KERNELS_DIR, ROOT, SETUP_FILE, TSLAB_KERNEL_NAME, jupyterEnv,
+  JUPYTER_DIR, JUPYTER_PATH, KERNEL_NAME, KERNELS_DIR, ROOT, SETUP_FILE, TSLAB_KERNEL_NAME, jupyterEnv,
 } from "./jupyter-env.mjs";
+import { buildPlotlyBundle } from "./assets.mjs";
 
 /** Debian 12 / Ubuntu packages giving nbclient, nbconvert, classic Notebook and the kernel test suite. */
 export const APT_PACKAGES = [
@@ -151,10 +152,25 @@ export function registerKernels(python) {
   writeJson(SETUP_FILE, { python, node: process.execPath, kernels: [KERNEL_NAME, TSLAB_KERNEL_NAME] });
 }
 
-/** Finds (or installs) Jupyter and registers the kernels; returns the Python to use. */
+/**
+ * Installs plotly.js (from the local plotly.js-dist package, minified) as a project-local
+ * nbextension, so figures in the classic Notebook upgrade from their static SVG to interactive
+ * charts without any CDN (see src/display/figure.ts).
+ */
+export function installPlotlyExtension() {
+  const target = join(JUPYTER_PATH, "nbextensions", "semantic-gps", "plotly.min.js");
+  const source = buildPlotlyBundle();
+  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
+    mkdirSync(join(target, ".."), { recursive: true });
+    copyFileSync(source, target);
+  }
+}
+
+/** Finds (or installs) Jupyter, registers the kernels and the Plotly extension; returns the Python to use. */
 export async function setup() {
   const python = await ensureJupyter();
   registerKernels(python);
+  installPlotlyExtension();
   return python;
 }
 

@@ -44,7 +44,8 @@ export function figureHtml(plotly: PlotlyFigure, svg: string, caption: string): 
   if (typeof window.require === "function" && window.require.config) {
     var base = (document.body && document.body.getAttribute("data-base-url")) || "/";
     window.require.config({ paths: { "sgps-plotly": base + ${JSON.stringify(NBEXTENSION_PLOTLY)} } });
-    window.require(["sgps-plotly"], draw, function () {});
+    // plotly.js 3+ sets window.Plotly and defines no AMD module, so the callback's argument may be empty.
+    window.require(["sgps-plotly"], function (P) { draw(P || window.Plotly); }, function () {});
   }
 })();`;
   return (
