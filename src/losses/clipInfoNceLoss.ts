@@ -3,6 +3,8 @@ import { assertSameShape, checkOptions, type TensorInput } from "../internal/val
 import { crossEntropyRows } from "./crossEntropy";
 import { CLIP_INITIAL_TEMPERATURE } from "./learnableTemperature";
 import { detach, diagonalTargets, embeddingBatch, logitScaling, scaledCosineLogits, type TemperatureOptions } from "./infoNceLoss";
+import type { AnchorRow, LossExplanation } from "./explain";
+import { explainClipInfoNce, readLogits } from "./explainTorch";
 
 /** Options of {@link clipInfoNceLoss}. Default temperature 0.07 (CLIP's initial value). */
 export type ClipInfoNceLossOptions = TemperatureOptions;
@@ -70,3 +72,12 @@ export function clipInfoNceLoss(a: TensorInput, b: TensorInput, options?: ClipIn
 
 /** `{ loss, lossAToB, lossBToA, logits }` of {@link clipInfoNceLoss}; all but `loss` detached. */
 clipInfoNceLoss.parts = clipParts;
+
+/**
+ * The breakdown of {@link clipInfoNceLoss} for the same arguments: its value (equal to the loss),
+ * one row per item and direction (a→b, b→a) with its match's logit, the strongest other item,
+ * p(match), the category and the share of the value, and a one-line verdict. Shows itself as a
+ * table in a notebook.
+ */
+clipInfoNceLoss.explain = (a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOptions): LossExplanation<AnchorRow> =>
+  explainClipInfoNce(readLogits(clipParts(a, b, options), "logits"));

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { reduce, reductionOption, type Reduction } from "../internal/reduction";
 import { argError, assertSameShape, checkOptions, numberOption, toFloatTensor, type TensorInput } from "../internal/validate";
+import type { LossExplanation, PairRow } from "./explain";
+import { explainCosineEmbeddingLoss } from "./explainTorch";
 
 /** Options of {@link cosineEmbeddingLoss}. */
 export interface CosineEmbeddingLossOptions {
@@ -67,3 +69,11 @@ export function cosineEmbeddingLoss(x1: TensorInput, x2: TensorInput, target: Te
     return reduce(tf.add(lossPos, lossNeg), reduction);
   });
 }
+
+/**
+ * The breakdown of {@link cosineEmbeddingLoss} for the same arguments: its value (equal to the
+ * loss), one row per pair with its cosine, target, violation, category and share of the value,
+ * and a one-line verdict. Shows itself as a table in a notebook.
+ */
+cosineEmbeddingLoss.explain = (x1: TensorInput, x2: TensorInput, target: TensorInput, options?: CosineEmbeddingLossOptions): LossExplanation<PairRow> =>
+  explainCosineEmbeddingLoss(cosineEmbeddingLoss, x1, x2, target, options);

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { reduce, reductionOption, type Reduction } from "../internal/reduction";
 import { argError, checkOptions, toFloatTensor, toLabels, type TensorInput } from "../internal/validate";
+import type { AnchorRow, LossExplanation } from "./explain";
+import { explainCrossEntropy } from "./explainTorch";
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
@@ -80,3 +82,11 @@ export function crossEntropyRows(logits: tf.Tensor2D, targets: Int32Array): tf.T
     return f(logits) as tf.Tensor1D;
   });
 }
+
+/**
+ * The breakdown of {@link crossEntropy} for the same arguments: its value (equal to the loss),
+ * one row per example with the target's logit, the best other class, p(target), the category
+ * and the share of the value, and a one-line verdict. Shows itself as a table in a notebook.
+ */
+crossEntropy.explain = (logits: TensorInput, targets: TensorInput, options?: CrossEntropyOptions): LossExplanation<AnchorRow> =>
+  explainCrossEntropy(crossEntropy, logits, targets, options);

@@ -4,6 +4,8 @@ import { argError, checkOptions, describeValue, toFloatTensor, type TensorInput 
 import { normalizeRows } from "../distances/normalize";
 import { crossEntropyRows } from "./crossEntropy";
 import { CLIP_INITIAL_TEMPERATURE, LearnableTemperature } from "./learnableTemperature";
+import type { AnchorRow, LossExplanation } from "./explain";
+import { explainInfoNce, readLogits } from "./explainTorch";
 
 /**
  * A temperature or a logit scale (= 1/temperature): a positive number, a positive scalar tensor
@@ -163,3 +165,11 @@ export function infoNceLoss(query: TensorInput, keys: TensorInput, options?: Inf
 
 /** `{ loss, logits }` of {@link infoNceLoss}; `logits` is detached. */
 infoNceLoss.parts = infoNceParts;
+
+/**
+ * The breakdown of {@link infoNceLoss} for the same arguments: its value (equal to the loss), one
+ * row per query with its own key's logit, the strongest other key, p(own key), the category and
+ * the share of the value, and a one-line verdict. Shows itself as a table in a notebook.
+ */
+infoNceLoss.explain = (query: TensorInput, keys: TensorInput, options?: InfoNceLossOptions): LossExplanation<AnchorRow> =>
+  explainInfoNce(readLogits(infoNceParts(query, keys, options), "logits"));

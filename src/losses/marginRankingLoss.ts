@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { reduce, reductionOption, type Reduction } from "../internal/reduction";
 import { argError, assertSameShape, checkOptions, numberOption, toFloatTensor, type TensorInput } from "../internal/validate";
+import type { AnchorRow, LossExplanation } from "./explain";
+import { explainMarginRankingLoss } from "./explainTorch";
 
 /** Options of {@link marginRankingLoss}. */
 export interface MarginRankingLossOptions {
@@ -50,3 +52,11 @@ export function marginRankingLoss(x1: TensorInput, x2: TensorInput, target: Tens
     return reduce(tf.relu(tf.add(tf.mul(tf.neg(t), tf.sub(a, b)), margin)), reduction);
   });
 }
+
+/**
+ * The breakdown of {@link marginRankingLoss} for the same arguments: its value (equal to the
+ * loss), one row per pair of scores with the violation, category and share of the value, and a
+ * one-line verdict. Shows itself as a table in a notebook.
+ */
+marginRankingLoss.explain = (x1: TensorInput, x2: TensorInput, target: TensorInput, options?: MarginRankingLossOptions): LossExplanation<AnchorRow> =>
+  explainMarginRankingLoss(marginRankingLoss, x1, x2, target, options);

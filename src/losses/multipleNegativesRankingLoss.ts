@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { assertSameShape, checkOptions, type TensorInput } from "../internal/validate";
 import { crossEntropyRows } from "./crossEntropy";
 import { assertSameWidth, detach, diagonalTargets, embeddingBatch, logitScaling, scaledCosineLogits, type TemperatureInput } from "./infoNceLoss";
+import type { AnchorRow, LossExplanation } from "./explain";
+import { explainMultipleNegativesRanking, readLogits } from "./explainTorch";
 
 /** Options of {@link multipleNegativesRankingLoss}. */
 export interface MultipleNegativesRankingLossOptions {
@@ -76,3 +78,12 @@ export function multipleNegativesRankingLoss(anchor: TensorInput, positive: Tens
 
 /** `{ loss, scores }` of {@link multipleNegativesRankingLoss}; `scores` is detached. */
 multipleNegativesRankingLoss.parts = mnrlParts;
+
+/**
+ * The breakdown of {@link multipleNegativesRankingLoss} for the same arguments: its value (equal
+ * to the loss), one row per anchor with its positive's score, the strongest other candidate,
+ * p(positive), the category and the share of the value, and a one-line verdict. Shows itself as
+ * a table in a notebook.
+ */
+multipleNegativesRankingLoss.explain = (anchor: TensorInput, positive: TensorInput, options?: MultipleNegativesRankingLossOptions): LossExplanation<AnchorRow> =>
+  explainMultipleNegativesRanking(readLogits(mnrlParts(anchor, positive, options), "scores"));

@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { reduce, reductionOption, type Reduction } from "../internal/reduction";
 import { assertSameShape, booleanOption, checkOptions, numberOption, toFloatTensor, type TensorInput } from "../internal/validate";
 import { rowDistance } from "../distances/pairwiseDistance";
+import type { LossExplanation, TripletRow } from "./explain";
+import { explainExplicitTriplets } from "./explainTorch";
 
 /** Options of {@link tripletMarginLoss}. */
 export interface TripletMarginLossOptions {
@@ -64,3 +66,11 @@ export function tripletMarginLoss(
     return reduce(tf.relu(tf.add(tf.sub(dAP, dAN), margin)), reduction);
   });
 }
+
+/**
+ * The breakdown of {@link tripletMarginLoss} for the same arguments: its value (equal to the
+ * loss), one row per triplet with d(a,p), d(a,n), the violation, its category and its share of
+ * the value, and a one-line verdict. Shows itself as a table in a notebook.
+ */
+tripletMarginLoss.explain = (anchor: TensorInput, positive: TensorInput, negative: TensorInput, options?: TripletMarginLossOptions): LossExplanation<TripletRow> =>
+  explainExplicitTriplets(FN, tripletMarginLoss, anchor, positive, negative, options, (x, y) => rowDistance(x, y, options?.p ?? 2, options?.eps ?? 1e-6), `pairwiseDistance (p ${options?.p ?? 2})`);

@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { reduce, reductionOption, type Reduction } from "../internal/reduction";
 import { argError, assertSameShape, booleanOption, checkOptions, describeValue, numberOption, toFloatTensor, type TensorInput } from "../internal/validate";
 import { rowDistance } from "../distances/pairwiseDistance";
+import type { LossExplanation, TripletRow } from "./explain";
+import { explainExplicitTriplets } from "./explainTorch";
 
 /** A row-wise distance: [N, D] and [N, D] → [N], built from differentiable tf ops. */
 export type RowDistanceFunction = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor;
@@ -91,3 +93,14 @@ export function tripletMarginWithDistanceLoss(
     return reduce(tf.relu(tf.add(tf.sub(dAP, dAN), margin)), reduction);
   });
 }
+
+/**
+ * The breakdown of {@link tripletMarginWithDistanceLoss} for the same arguments: its value
+ * (equal to the loss), one row per triplet with d(a,p), d(a,n), the violation, its category and
+ * its share of the value, and a one-line verdict. Shows itself as a table in a notebook.
+ */
+tripletMarginWithDistanceLoss.explain = (anchor: TensorInput, positive: TensorInput, negative: TensorInput, options?: TripletMarginWithDistanceLossOptions): LossExplanation<TripletRow> => {
+  const custom = options?.distanceFunction;
+  const rowDist = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor => (custom === undefined ? rowDistance(x, y, DEFAULT_P, DEFAULT_EPS) : tf.reshape(custom(x, y), [-1]));
+  return explainExplicitTriplets(FN, tripletMarginWithDistanceLoss, anchor, positive, negative, options, rowDist, custom === undefined ? "pairwiseDistance (p 2)" : "distanceFunction");
+};
