@@ -105,7 +105,7 @@ export interface FitOptions extends FitCallbacks {
   stopOnNaN?: boolean;
   /** "auto" (default: notebook view in a kernel, progress bar on a TTY stderr, else nothing), "notebook", "terminal" or "off". */
   live?: LiveMode;
-  /** Fewest milliseconds between two live updates (default 500). */
+  /** Fewest milliseconds between two live updates (default 500; longer when drawing is slow, so it never takes over a third of the time). */
   liveInterval?: number;
   /** Where the terminal progress bar goes (default process.stderr). */
   progressStream?: ProgressStream;

@@ -62,6 +62,8 @@ export interface LiveViewOptions {
 
 /** Width of the terminal bar in characters. */
 const BAR_WIDTH = 24;
+/** The pause after a drawing is at least this many times the drawing's duration. */
+const DRAW_SHARE = 2;
 /** Size of one notebook panel in pixels. */
 const PANEL = { width: 440, height: 300 } as const;
 
@@ -82,12 +84,14 @@ export class LiveView {
   private readonly margin: number | undefined;
   private handle: DisplayHandle | null = null;
   private last = -Infinity;
+  private wait: number;
 
   constructor(options: LiveViewOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     const mode = options.mode ?? "auto";
     this.mode = mode === "auto" ? (currentSink() ? "notebook" : this.stream.isTTY ? "terminal" : "off") : mode;
     this.intervalMs = options.intervalMs ?? 500;
+    this.wait = this.intervalMs;
     this.lang = options.lang ?? "en";
     this.margin = options.margin;
   }
@@ -105,10 +109,12 @@ export class LiveView {
   async step(state: LiveState): Promise<void> {
     if (this.mode === "off") return;
     const now = performance.now();
-    if (now - this.last < this.intervalMs) return;
+    if (now - this.last < this.wait) return;
     await this.draw(state, false);
-    // Measured after drawing, so a slow drawing never takes more than half of the time.
+    // Counted from the end of the drawing, and at least twice the drawing's own time, so drawing
+    // never takes more than a third of the training time however slow the machine is.
     this.last = performance.now();
+    this.wait = Math.max(this.intervalMs, DRAW_SHARE * (this.last - now));
   }
 
   /** After an epoch: same throttle as a step (the epoch's record shows at the next drawing). */
