@@ -276,6 +276,10 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
   const margin = o.margin === undefined ? undefined : numberOption(FN, "margin", o.margin, 0, {});
   const monitorDistance = enumOption(FN, "monitorDistance", o.monitorDistance, ["euclidean", "cosine"], "euclidean");
   const evalEvery = numberOption(FN, "evalEvery", o.evalEvery, 1, { integer: true, min: 1 });
+  const ed = o.evalDistance;
+  if (ed !== undefined && !(ed === "euclidean" || ed === "cosine" || (typeof ed === "object" && ed !== null && isFunction((ed as { matrix?: unknown }).matrix)))) {
+    throw argError(FN, "evalDistance", '"euclidean", "cosine" or a distance object', describeValue(ed), typeof ed === "string" ? "range" : "type");
+  }
   const snapshotEvery = numberOption(FN, "snapshotEvery", o.snapshotEvery, Math.ceil(epochs / MAX_DEFAULT_FRAMES), { integer: true, min: 0 });
   const stopOnNaN = booleanOption(FN, "stopOnNaN", o.stopOnNaN, true);
   const lang = enumOption<FigureLang>(FN, "lang", o.lang, ["en", "pt"], "en");

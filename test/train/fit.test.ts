@@ -210,6 +210,7 @@ describe("fit on the magic library", () => {
     await assert.rejects(fit(enc, { texts: ["a"], labels: [0, 1] }, { loss: triplet(0.2) }), /'data.labels' must be one label per row of 'data.texts' \(1\)/);
     await assert.rejects(fit(enc, lib.train, { loss: () => tf.tensor1d([1, 2]), live: "off" }), /'loss' must be a function returning a scalar tensor/);
     await assert.rejects(fit(enc, lib.train, { loss: triplet(0.2), lr: 1 } as never), /unknown key 'lr'/);
+    await assert.rejects(fit(enc, lib.train, { loss: triplet(0.2), evalDistance: "l1" as never }), /'evalDistance' must be "euclidean", "cosine" or a distance object/);
     enc.dispose();
     await assert.rejects(fit(enc, lib.train, { loss: triplet(0.2) }), /'encoder' must be a live encoder/);
   });
