@@ -21,9 +21,9 @@ export function toVegaLite(spec: FigureSpec): VL {
   const width = (spec.width ?? 680) - 140;
   const height = (spec.height ?? 420) - 140;
   const scale = (a: FigureSpec["x"]): VL => {
-    const out: VL = { zero: false };
+    // Vega-Lite's `zero` does not apply to a log scale (it warns on stdout), so only linear axes get it.
+    const out: VL = a.scale === "log" ? { type: "log" } : { zero: false };
     if (a.range) out.domain = a.range;
-    if (a.scale === "log") out.type = "log";
     return out;
   };
   const x: VL = { type: "quantitative", title: axisTitle(spec.x), scale: scale(spec.x) };
