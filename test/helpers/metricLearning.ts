@@ -4,30 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** A uniform generator in [0, 1) from a 32-bit seed (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An [n, d] matrix of standard normal float32 numbers (Box–Muller). */
-export function gaussian(seed: number, n: number, d: number): number[][] {
-  const u = rng(seed);
-  const g = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  return Array.from({ length: n }, () => Array.from({ length: d }, () => Math.fround(g())));
-}
-
-/** n labels in 0…k−1. */
-export function randomLabels(seed: number, n: number, k: number): number[] {
-  const u = rng(seed);
-  return Array.from({ length: n }, () => Math.floor(u() * k));
-}
+/** The seeded generators live in seededRandom.ts; these names are kept for the PML tests. */
+import { normalMatrix as gaussian, randomInts as randomLabels, uniform as rng } from "./seededRandom";
+export { gaussian, randomLabels, rng };
 
 /** Rows scaled to unit L2 norm (float64). */
 export function l2normalize(x: number[][]): number[][] {
