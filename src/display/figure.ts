@@ -49,7 +49,7 @@ export function figureHtml(plotly: PlotlyFigure, svg: string, caption: string): 
   }
 })();`;
   return (
-    `<div class="sgps-figure" id="${id}">` +
+    `<div class="sgps-figure${plotly.frames && plotly.frames.length > 0 ? " sgps-animated" : ""}" id="${id}">` +
     `<div class="sgps-static">${svg}</div>` +
     `<p class="sgps-caption" style="font-size:0.9em;color:#444;margin:4px 0">${escapeHtml(caption)}</p>` +
     `<script type="application/json" class="sgps-plotly">${scriptJson(plotly)}</script>` +
