@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { matMul, matMulBT } from "../internal/linalg";
+import { columnSums, dyTransposedTimes, matMul, matMulBT } from "../internal/linalg";
 import { booleanOption, checkOptions, numberOption } from "../internal/validate";
 import type { Distance } from "./distance";
 import { lpNorm } from "./lpNorm";
@@ -89,6 +89,44 @@ export class LpDistance implements Distance {
     });
   }
 
+  /**
+   * The values of `matrix(query, ref)`, row-major, for code that only reads them (miners): the
+   * same float32 numbers bit for bit. On the Gram path (p = 2, power 1) only the product and the
+   * squared norms come from the backend; ‖q‖² + ‖r‖² − 2 q·r, the clamp at 0 and the square root
+   * are finished in the same pass that reads them, each step rounded to float32 as the backend
+   * rounds (IEEE single precision, no fused operations). That skips seven N × R backend passes.
+   */
+  matrixValues(query: tf.Tensor2D, ref?: tf.Tensor2D): Float32Array {
+    const small = query.shape[0] <= CDIST_DIRECT_MAX_ROWS && (ref ?? query).shape[0] <= CDIST_DIRECT_MAX_ROWS;
+    if (this.p !== 2 || this.power !== 1 || small) {
+      const m = this.matrix(query, ref);
+      const values = Float32Array.from(m.dataSync());
+      m.dispose();
+      return values;
+    }
+    const parts = tf.tidy(() => {
+      const q = this.prepare(query);
+      const r = ref === undefined ? q : this.prepare(ref);
+      return [matMulBT(q, r), tf.sum(tf.square(q), 1), tf.sum(tf.square(r), 1)];
+    });
+    const [gram, sqQ, sqR] = parts.map((t) => t.dataSync()) as [Float32Array, Float32Array, Float32Array];
+    tf.dispose(parts);
+    const nq = sqQ.length;
+    const nr = sqR.length;
+    const out = new Float32Array(nq * nr);
+    const f = Math.fround;
+    for (let i = 0; i < nq; i++) {
+      const a = sqQ[i] as number;
+      const row = i * nr;
+      for (let j = 0; j < nr; j++) {
+        const sq = f(f(a + (sqR[j] as number)) - 2 * (gram[row + j] as number));
+        out[row + j] = sq > 0 ? f(Math.sqrt(sq)) : 0;
+      }
+    }
+    if (ref === undefined) for (let i = 0; i < nq; i++) out[i * nr + i] = 0;
+    return out;
+  }
+
   pairs(query: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => this.raise(lpNorm(tf.sub(this.prepare(query), this.prepare(ref)), this.p, -1)) as tf.Tensor1D);
   }
@@ -122,7 +160,9 @@ function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean
   const sqQ = tf.sum(tf.square(q), 1, true);
   const sqR = tf.reshape(tf.sum(tf.square(r), 1), [1, r.shape[0]]);
   let sq = tf.sub(tf.add(sqQ, sqR), tf.mul(matMulBT(q, r), 2));
-  if (zeroDiagonal) sq = tf.mul(sq, tf.sub(1, tf.eye(q.shape[0])));
+  // 1 − identity, made on the backend (tf.eye fills N² values in JS: 8 ms at N = 1024). int32
+  // then cast: wasm 4.22 writes a float32 oneHot as integer bit patterns.
+  if (zeroDiagonal) sq = tf.mul(sq, tf.cast(tf.oneHot(tf.range(0, q.shape[0], 1, "int32"), q.shape[0], 0, 1), "float32"));
   return tf.sqrt(tf.relu(sq)) as tf.Tensor2D;
 }
 
@@ -139,11 +179,11 @@ function makeGramOp(zeroDiagonal: boolean): (q: tf.Tensor2D, r: tf.Tensor2D) => 
       value: d,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const live = tf.cast(tf.greater(sd, 0), "float32");
+        // step(d) = 1 where d > 0, else 0. No N × N transpose or column Sum: both are slow on wasm.
+        const live = tf.step(sd);
         const w = tf.div(tf.mul(dy, live), tf.add(sd, tf.sub(1, live))) as tf.Tensor2D;
-        const wt = tf.transpose(w) as tf.Tensor2D;
         const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
-        const gr = tf.sub(tf.mul(sr, tf.sum(wt, 1, true)), matMul(wt, sq));
+        const gr = tf.sub(tf.mul(sr, columnSums(w)), dyTransposedTimes(w, sq));
         return [gq, gr];
       },
     };

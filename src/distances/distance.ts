@@ -16,6 +16,12 @@ export interface Distance {
   readonly normalizeEmbeddings: boolean;
   /** The full query × reference matrix [Q, R]; `ref` defaults to `query` (the same tensor). */
   matrix(query: tf.Tensor2D, ref?: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional: the values of `matrix(query, ref)` as a row-major array, bit for bit, for code that
+   * only reads them (miners). A distance offers it when it can produce them faster than
+   * `matrix(...).dataSync()`.
+   */
+  matrixValues?(query: tf.Tensor2D, ref?: tf.Tensor2D): Float32Array;
   /** Row-wise values [N]: `out[i] = d(query[i], ref[i])`. */
   pairs(query: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor1D;
   /**

@@ -3,7 +3,8 @@ import { LpDistance } from "../distances/LpDistance";
 import type { TensorInput } from "../internal/validate";
 import { numberOption } from "../internal/validate";
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
-import { metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { ReducerFilter } from "../reducers/reducer";
+import { metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainContrastiveLoss } from "./explainMetric";
 
@@ -62,6 +63,8 @@ export function contrastiveLoss(
     if (tooFewPairs(w)) return zeroLoss(inp);
     const mat = inp.distance.matrix(inp.emb, inp.ref);
     const inverted = inp.distance.isInverted;
+    const filter = inp.reducer.filter;
+    if (filter !== undefined && inp.n * inp.r >= FUSED_MIN_MATRIX) return fusedContrastive(mat, w, posMargin, negMargin, inverted, filter);
     const posLoss = tf.relu(inverted ? tf.sub(posMargin, mat) : tf.sub(mat, posMargin));
     const negLoss = tf.relu(inverted ? tf.sub(mat, negMargin) : tf.sub(negMargin, mat));
     const info = { rowLength: inp.r, numAnchors: inp.n };
@@ -69,6 +72,55 @@ export function contrastiveLoss(
     const neg = inp.reducer.reduce(tf.reshape(negLoss, [-1]), { ...info, kind: "neg_pair", weights: w.neg });
     return pos.rank === 0 && neg.rank === 0 ? tf.add(pos, neg) : tf.concat([tf.reshape(pos, [-1]), tf.reshape(neg, [-1])]);
   });
+}
+
+/**
+ * From this many matrix entries (N · R) on, a filtering reducer (mean, sum, avgNonZero,
+ * threshold — the default) is applied in one plain-JS pass over the distance matrix that yields
+ * the value and ∂loss/∂matrix, instead of two N × R loss tensors, two read-backs and two mask
+ * uploads. The same numbers (each loss rounded to float32 as the backend would; sums in float64).
+ */
+const FUSED_MIN_MATRIX = 2 ** 14;
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+function fusedContrastive(mat: tf.Tensor2D, w: PairWeights, posMargin: number, negMargin: number, inverted: boolean, filter: ReducerFilter): tf.Scalar {
+  const mv = mat.dataSync();
+  const size = mv.length;
+  const grad = new Float32Array(size);
+  const { low, high } = filter;
+  const keep = (loss: number): boolean => !((low !== undefined && !(loss > low)) || (high !== undefined && !(loss < high)));
+  // One side (positive or negative pairs): its sum, count and ∂sum/∂matrix (added into g).
+  const side = (weights: Float32Array, margin: number, sign: number, g: Float64Array): { sum: number; count: number } => {
+    let sum = 0;
+    let count = 0;
+    for (let k = 0; k < size; k++) {
+      const weight = weights[k] as number;
+      if (weight === 0) continue;
+      // sign +1: relu(d − margin); −1: relu(margin − d).
+      const v = Math.fround(sign * ((mv[k] as number) - margin));
+      const loss = v > 0 ? v : 0;
+      if (!keep(loss)) continue;
+      sum += weight * loss;
+      count += weight;
+      if (v > 0) g[k]! += weight * sign;
+    }
+    return { sum, count };
+  };
+  const gPos = new Float64Array(size);
+  const gNeg = new Float64Array(size);
+  const p = side(w.pos, posMargin, inverted ? -1 : 1, gPos);
+  const q = side(w.neg, negMargin, inverted ? 1 : -1, gNeg);
+  const div = (c: number): number => (filter.divide === "count" ? (c > 0 ? 1 / c : 0) : c > 0 ? 1 : 0);
+  const sp = div(p.count);
+  const sn = div(q.count);
+  for (let k = 0; k < size; k++) grad[k] = (gPos[k] as number) * sp + (gNeg[k] as number) * sn;
+  const value = p.sum * sp + q.sum * sn;
+  const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, m.shape)) };
+  }) as unknown as CustomFn);
+  return op(mat) as tf.Scalar;
 }
 
 /**

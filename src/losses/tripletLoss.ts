@@ -79,14 +79,24 @@ export function tripletLoss(
       inverted: inp.distance.isInverted,
     };
     enumOption(FN, "tripletsPerAnchor", inp.options.tripletsPerAnchor, ["all"], "all");
-    const mat = inp.distance.matrix(inp.emb, inp.ref);
-    const pnMat = settings.swap ? pnMatrix(inp.distance, mat, inp.ref) : undefined;
     const filter = inp.reducer.filter;
-    if (inp.tuple === undefined && filter !== undefined) return allTripletsFused(inp, mat, pnMat, settings, filter);
+    const info = { kind: "triplet" as const, numAnchors: inp.n };
+    if (inp.tuple === undefined && filter !== undefined) {
+      const mat = inp.distance.matrix(inp.emb, inp.ref);
+      return allTripletsFused(inp, mat, settings.swap ? pnMatrix(inp.distance, mat, inp.ref) : undefined, settings, filter);
+    }
     const t = tripletsOf(inp);
     if (t.anchors.length === 0) return zeroLoss(inp);
+    const k = t.anchors.length;
+    const big = inp.n * inp.r >= ROW_PAIRS_MIN_MATRIX;
+    if (big && k * inp.emb.shape[1] <= inp.n * inp.r) {
+      return inp.reducer.reduce(rowPairTripletLosses(inp, t, settings), { ...info, anchors: t.anchors });
+    }
+    const mat = inp.distance.matrix(inp.emb, inp.ref);
+    const pnMat = settings.swap ? pnMatrix(inp.distance, mat, inp.ref) : undefined;
+    if (big && filter !== undefined) return listedTripletsFused(inp, mat, pnMat, t, settings, filter);
     const losses = listedTripletLosses(mat, pnMat, t, inp.r, settings);
-    return inp.reducer.reduce(losses, { kind: "triplet", anchors: t.anchors, numAnchors: inp.n });
+    return inp.reducer.reduce(losses, { ...info, anchors: t.anchors });
   });
 }
 
@@ -120,6 +130,33 @@ function tripletsOf(inp: MetricLossInputs): TripletIndices {
   return tripletsFromLabels(y, ry, self, total);
 }
 
+/**
+ * From this many matrix entries (N · R) on, mined triplets skip the entry-by-entry gather from
+ * the whole matrix: few triplets (K · D ≤ N · R, e.g. one per anchor from batch-hard mining) are
+ * measured row by row with `distance.pairs` on the gathered rows, O(K · D) instead of
+ * O(N · R · D) forward and backward; many triplets with a filtering reducer are reduced in one
+ * plain-JS pass over the matrix ({@link listedTripletsFused}). Below it the matrix is cheap and
+ * the listed path is kept. The row-wise distances equal the matrix entries up to float32
+ * rounding (the Gram formula vs direct differences).
+ */
+const ROW_PAIRS_MIN_MATRIX = 2 ** 14;
+
+/** One loss per listed triplet, from distances measured row by row on the gathered rows. */
+function rowPairTripletLosses(inp: MetricLossInputs, t: TripletIndices, s: TripletSettings): tf.Tensor1D {
+  const ref = inp.ref ?? inp.emb;
+  const anchors = gatherRows(inp.emb, t.anchors);
+  const pos = gatherRows(ref, t.positives);
+  const negs = gatherRows(ref, t.negatives);
+  const ap = inp.distance.pairs(anchors, pos);
+  let an = inp.distance.pairs(anchors, negs);
+  if (s.swap) {
+    const pn = inp.distance.pairs(pos, negs);
+    an = s.inverted ? tf.maximum(an, pn) : tf.minimum(an, pn);
+  }
+  const violation = tf.add(s.inverted ? tf.sub(an, ap) : tf.sub(ap, an), s.margin);
+  return (s.smooth ? tf.softplus(violation) : tf.relu(violation)) as tf.Tensor1D;
+}
+
 /** One loss per listed triplet, gathered from the distance matrix. */
 function listedTripletLosses(mat: tf.Tensor2D, pnMat: tf.Tensor2D | undefined, t: TripletIndices, r: number, s: TripletSettings): tf.Tensor1D {
   const k = t.anchors.length;
@@ -148,6 +185,94 @@ function softplus(v: number): number {
 }
 
 type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * Listed (mined) triplets reduced by a filtering reducer in one plain-JS pass over the matrix:
+ * the value and ∂loss/∂matrix, handed to autodiff by a custom-gradient op (as
+ * {@link allTripletsFused}), with no [K]-long gather or scatter on the backend.
+ */
+function listedTripletsFused(
+  inp: MetricLossInputs,
+  mat: tf.Tensor2D,
+  pnMat: tf.Tensor2D | undefined,
+  t: TripletIndices,
+  s: TripletSettings,
+  filter: ReducerFilter,
+): tf.Scalar {
+  const { n, r } = inp;
+  const sharedPn = pnMat === mat;
+  const mv = mat.dataSync();
+  const pv = pnMat === undefined ? undefined : sharedPn ? mv : pnMat.dataSync();
+  const g = new Float64Array(n * r);
+  const gpn = pnMat === undefined || sharedPn ? g : new Float64Array(r * r);
+  const sign = s.inverted ? -1 : 1;
+  const { low, high } = filter;
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < t.anchors.length; i++) {
+    const a = t.anchors[i] as number;
+    const p = t.positives[i] as number;
+    const q = t.negatives[i] as number;
+    const ap = mv[a * r + p] as number;
+    let an = mv[a * r + q] as number;
+    let fromPn = false;
+    if (pv !== undefined) {
+      const pn = pv[p * r + q] as number;
+      if (s.inverted ? pn > an : pn < an) {
+        an = pn;
+        fromPn = true;
+      }
+    }
+    const v = s.inverted ? an - ap + s.margin : ap - an + s.margin;
+    const loss = s.smooth ? softplus(v) : v > 0 ? v : 0;
+    if ((low !== undefined && !(loss > low)) || (high !== undefined && !(loss < high))) continue;
+    sum += loss;
+    count++;
+    const dv = s.smooth ? 1 / (1 + Math.exp(-v)) : v > 0 ? 1 : 0;
+    if (dv === 0) continue;
+    g[a * r + p]! += sign * dv;
+    if (fromPn) (gpn as Float64Array)[p * r + q]! -= sign * dv;
+    else g[a * r + q]! -= sign * dv;
+  }
+  return matrixGradientOp(mat, pnMat, sharedPn, g, gpn, n, r, filter, sum, count);
+}
+
+/** The scalar `value` with the gradient `g` (and `gpn` for the p–n matrix), scaled by the reducer's divisor. */
+function matrixGradientOp(
+  mat: tf.Tensor2D,
+  pnMat: tf.Tensor2D | undefined,
+  sharedPn: boolean,
+  g: Float64Array,
+  gpn: Float64Array,
+  n: number,
+  r: number,
+  filter: ReducerFilter,
+  sum: number,
+  count: number,
+): tf.Scalar {
+  const scale = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : 1;
+  const value = count === 0 ? 0 : sum * scale;
+  const toTensor = (buf: Float64Array, rows: number, cols: number): tf.Tensor2D => {
+    const out = new Float32Array(buf.length);
+    for (let i = 0; i < buf.length; i++) out[i] = (buf[i] as number) * scale;
+    return tf.tensor2d(out, [rows, cols]);
+  };
+  if (pnMat === undefined || sharedPn) {
+    const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, toTensor(g, n, r)) };
+    }) as unknown as CustomFn);
+    return op(mat) as tf.Scalar;
+  }
+  const op = tf.customGrad(((m: tf.Tensor, m2: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor) => [tf.mul(dy, toTensor(g, n, r)), tf.mul(dy, toTensor(gpn, r, r))],
+    };
+  }) as unknown as CustomFn);
+  return op(mat, pnMat) as tf.Scalar;
+}
 
 /**
  * Every valid triplet, reduced by a filtering reducer without listing the triplets: one pass
@@ -208,28 +333,7 @@ function allTripletsFused(inp: MetricLossInputs, mat: tf.Tensor2D, pnMat: tf.Ten
       g[row + p]! += gap;
     }
   }
-  const scale = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : 1;
-  const value = count === 0 ? 0 : sum * scale;
-  const toTensor = (buf: Float64Array, rows: number, cols: number): tf.Tensor2D => {
-    const out = new Float32Array(buf.length);
-    for (let i = 0; i < buf.length; i++) out[i] = (buf[i] as number) * scale;
-    return tf.tensor2d(out, [rows, cols]);
-  };
-  if (pnMat === undefined || sharedPn) {
-    const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([]);
-      return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, toTensor(g, n, r)) };
-    }) as unknown as CustomFn);
-    return op(mat) as tf.Scalar;
-  }
-  const op = tf.customGrad(((m: tf.Tensor, m2: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    return {
-      value: tf.scalar(value),
-      gradFunc: (dy: tf.Tensor) => [tf.mul(dy, toTensor(g, n, r)), tf.mul(dy, toTensor(gpn as Float64Array, r, r))],
-    };
-  }) as unknown as CustomFn);
-  return op(mat, pnMat) as tf.Scalar;
+  return matrixGradientOp(mat, pnMat, sharedPn, g, gpn as Float64Array, n, r, filter, sum, count);
 }
 
 /**

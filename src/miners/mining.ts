@@ -162,6 +162,7 @@ export function prepareMining(
   let shape = { nQ: 0, nR: 0, dim: 0 };
   let y = new Int32Array(0);
   let ry = y;
+  const read: { values?: ArrayLike<number> } = {};
   // tidy returns only the matrix tensor (a container with typed arrays would be walked element by element).
   const matrix = tf.tidy(() => {
     const e = toFloatTensor(fn, "embeddings", embeddings, { rank: 2 }) as tf.Tensor2D;
@@ -175,11 +176,17 @@ export function prepareMining(
       ry = toLabels(fn, "refLabels", opts.refLabels, r.shape[0], "refEmbeddings");
     }
     shape = { nQ: n, nR: r ? r.shape[0] : n, dim: d };
+    // A distance that can hand over the matrix's values directly (LpDistance: the same numbers
+    // without seven N × R backend passes) is asked for them; no tensor leaves the tidy then.
+    if (distance.matrixValues !== undefined) {
+      read.values = distance.matrixValues(e, r);
+      return undefined;
+    }
     return distance.matrix(e, r);
   });
   // Read once; on the cpu backend this is the tensor's own buffer, which is only ever read.
-  const mat = matrix.dataSync();
-  matrix.dispose();
+  const mat = read.values ?? (matrix as tf.Tensor).dataSync();
+  matrix?.dispose();
   const { nQ, nR, dim } = shape;
   const self = !hasRef;
   const count = new Map<number, number>();
