@@ -149,10 +149,16 @@ export function effectiveRank(embeddings: Embeddings): number {
   return effectiveRankOf(readMatrix("effectiveRank", "embeddings", embeddings));
 }
 
+/** Spread below this fraction of the rows' RMS value is rounding noise, not a direction (identical rows → rank 0). */
+const RANK_NOISE = 1e-6;
+
 function effectiveRankOf(m: Matrix): number {
   const sigma = covarianceSpectrum(m).map(Math.sqrt);
   const total = sigma.reduce((s, v) => s + v, 0);
-  if (!(total > 0)) return 0;
+  let squares = 0;
+  for (let i = 0; i < m.data.length; i++) squares += (m.data[i] as number) ** 2;
+  const rms = Math.sqrt(squares / Math.max(1, m.data.length));
+  if (!(total > RANK_NOISE * rms)) return 0;
   let h = 0;
   for (const s of sigma) {
     const p = s / total;

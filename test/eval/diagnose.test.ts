@@ -2,7 +2,7 @@ import "../helpers/setup";
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { CosineSimilarityDistance, DISPLAY_SYMBOL, diagnose, LpDistance, seededRandom, tripletLoss } from "semantic-gps";
+import { CosineSimilarityDistance, DISPLAY_SYMBOL, diagnose, effectiveRank, LpDistance, seededRandom, tripletLoss } from "semantic-gps";
 
 /** Unit vectors in `classes` well-separated clusters. */
 function clusters(seed: number, perClass: number, classes: number, dim: number, noise = 0.05): { x: number[][]; y: number[] } {
@@ -154,5 +154,23 @@ describe("diagnose", () => {
     assert.throws(() => diagnose([[1, 0]], [0], { distance: "manhattan" as never }), /'distance' must be "euclidean", "cosine", "dot" or a distance object/);
     assert.throws(() => diagnose([[1, 0]], [0], { loss: "0" as never }), /'loss' must be a number or a scalar tensor/);
     assert.throws(() => diagnose([[1, 0]], [0], { temp: 1 } as never), /unknown key 'temp'/);
+  });
+});
+
+describe("diagnose on a normalised cloud shrunk into a cap of the sphere", () => {
+  it("calls it collapse even though every norm is 1", () => {
+    // 20 unit vectors within ~0.003 of each other: retrieval is at chance (notebook 04 met this case).
+    const rows = Array.from({ length: 20 }, (_, i) => {
+      const v = [1, 0, 0, 0].map((x, k) => x + 0.0015 * Math.sin(i * 7 + k));
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    });
+    const labels = rows.map((_, i) => i % 4);
+    const d = diagnose(rows, labels);
+    assert.ok(d.has("collapse"), d.findings.map((f) => f.rule).join(", "));
+  });
+
+  it("effectiveRank of identical rows is 0, not the rank of their rounding noise", () => {
+    assert.equal(effectiveRank([[0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [0.1, 0.2, 0.3]]), 0);
   });
 });
