@@ -262,8 +262,8 @@ export function reduceWithWeights(reducer: Reducer, losses: Float32Array, info: 
 }
 
 /** The weight of each element under a PyTorch `reduction` over `n` elements. */
-export function reductionWeights(reduction: Reduction, n: number): Float32Array {
-  return new Float32Array(n).fill(reduction === "mean" ? 1 / n : 1);
+export function reductionWeights(reduction: Reduction, n: number): Float64Array {
+  return new Float64Array(n).fill(reduction === "mean" ? 1 / n : 1);
 }
 
 /** Sets `contribution` and `share` of rows from their weights (`weights[i]` already includes multiplicity). */
