@@ -49,6 +49,7 @@ export {
   type PairRow,
   type AnchorRow,
 } from "./losses/explain";
+export { asLayersLoss, layersTargets, type LabelBasedLoss, type LayersLossFunction } from "./losses/asLayersLoss";
 // end pytorch-metric-learning
 export { tripletMarginLoss, type TripletMarginLossOptions } from "./losses/tripletMarginLoss";
 export { tripletMarginWithDistanceLoss, type TripletMarginWithDistanceLossOptions, type RowDistanceFunction } from "./losses/tripletMarginWithDistanceLoss";
