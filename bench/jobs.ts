@@ -10,6 +10,11 @@ import { join } from "node:path";
 export const DIM = 128;
 /** Rows per class in the loss and miner batches (a P×K batch with K = 4, as batch-hard papers use). */
 export const CLASS_SIZE = 4;
+/**
+ * Noise of the second view relative to the first (cosine ≈ 1/√(1 + σ²) ≈ 0.45 between a pair):
+ * enough that CLIP and MNRL losses are not ~1e-5, where float32 cancellation decides the digits.
+ */
+const OTHER_NOISE = 2;
 /** The sizes of the issue; `--quick` keeps the first two. */
 export const SIZES = [256, 1024, 4096] as const;
 
@@ -126,7 +131,7 @@ export function makeJob(root: string, workload: Workload, n: number): Omit<Job, 
   // The second view (CLIP's texts, MNRL's positives): the same rows plus noise, so pairs agree.
   const noise = gaussian(n * DIM, 2000 + n);
   const other = new Float32Array(n * DIM);
-  for (let i = 0; i < other.length; i++) other[i] = (emb[i] as number) + 0.5 * (noise[i] as number);
+  for (let i = 0; i < other.length; i++) other[i] = (emb[i] as number) + OTHER_NOISE * (noise[i] as number);
   const labels = new Int32Array(n);
   const classes = Math.max(1, Math.floor(n / CLASS_SIZE));
   for (let i = 0; i < n; i++) labels[i] = i % classes;

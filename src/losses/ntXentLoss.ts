@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance";
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
-import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
+import type { ReducerFilter } from "../reducers/reducer";
+import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainNtXentLoss } from "./explainMetric";
 
@@ -57,6 +58,8 @@ export function ntXentLoss(
     const { n, r } = inp;
     const mat = inp.distance.matrix(inp.emb, inp.ref);
     const scale = (inp.distance.isInverted ? 1 : -1) / temperature;
+    const filter = inp.reducer.filter;
+    if (filter !== undefined && n * r >= FUSED_MIN_MATRIX) return fusedNtXent(mat, scale, w, n, r, filter);
     const z = tf.mul(mat, scale) as tf.Tensor2D;
     const zv = z.dataSync();
     // Shifts (constants): the anchor's largest negative logit, and per pair max(that, own logit).
@@ -78,6 +81,75 @@ export function ntXentLoss(
     const losses = tf.neg(tf.log(tf.add(tf.div(numerator, denominator), FLOAT32_TINY)));
     return inp.reducer.reduce(tf.reshape(losses, [-1]), { kind: "pos_pair", weights: w.pos, rowLength: r, numAnchors: n });
   });
+}
+
+/**
+ * From this many matrix entries (N · R) on, a filtering reducer (mean — the default —, sum,
+ * avgNonZero, threshold) is applied in plain JS over the similarity matrix: the value and
+ * ∂loss/∂matrix in two passes per anchor, with the same shifts as below, instead of some fifteen
+ * N × R backend passes (wasm's Exp alone costs ~10 ns per entry), four N × R uploads and a
+ * read-back. Sums run in float64; the logits are rounded to float32 as the backend rounds them.
+ */
+const FUSED_MIN_MATRIX = 2 ** 14;
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number, r: number, filter: ReducerFilter): tf.Scalar {
+  const mv = mat.dataSync();
+  const g = new Float64Array(n * r);
+  const { low, high } = filter;
+  let sum = 0;
+  let count = 0;
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const row = i * r;
+    // The anchor's largest negative logit M and Σ_n w_an · e^{z_an − M} (kept per entry in g for now).
+    let negMax = -Infinity;
+    for (let j = 0; j < r; j++) if ((w.neg[row + j] as number) > 0) negMax = Math.max(negMax, f((mv[row + j] as number) * scale));
+    const hasNeg = negMax !== -Infinity;
+    let negSum = 0;
+    if (hasNeg) {
+      for (let j = 0; j < r; j++) {
+        const wn = w.neg[row + j] as number;
+        if (wn > 0) negSum += wn * Math.exp(f((mv[row + j] as number) * scale) - negMax);
+      }
+    }
+    // Per positive pair: m = max(z_ap, M), num = e^{z_ap − m}, den = num + negSum · e^{M − m}.
+    let toNegatives = 0; // Σ over kept pairs of ∂loss/∂negSum-term, applied to every negative below
+    for (let j = 0; j < r; j++) {
+      const wp = w.pos[row + j] as number;
+      if (wp === 0) continue;
+      const z = f((mv[row + j] as number) * scale);
+      const m = hasNeg ? Math.max(z, negMax) : z;
+      const num = Math.exp(z - m);
+      const e = hasNeg ? Math.exp(negMax - m) : 0;
+      const den = num + negSum * e;
+      const q = num / den;
+      const loss = -Math.log(q + FLOAT32_TINY);
+      const l32 = f(loss);
+      if ((low !== undefined && !(l32 > low)) || (high !== undefined && !(l32 < high))) continue;
+      sum += wp * loss;
+      count += wp;
+      const dq = -wp / (q + FLOAT32_TINY); // ∂(wp · loss)/∂q
+      g[row + j]! += dq * q * (1 - q);
+      toNegatives += (dq * -q * e) / den;
+    }
+    if (hasNeg && toNegatives !== 0) {
+      for (let j = 0; j < r; j++) {
+        const wn = w.neg[row + j] as number;
+        if (wn > 0) g[row + j]! += toNegatives * wn * Math.exp(f((mv[row + j] as number) * scale) - negMax);
+      }
+    }
+  }
+  const divisor = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : count > 0 ? 1 : 0;
+  const value = sum * divisor;
+  const grad = new Float32Array(n * r);
+  for (let k = 0; k < grad.length; k++) grad[k] = (g[k] as number) * divisor * scale;
+  const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, m.shape)) };
+  }) as unknown as CustomFn);
+  return op(mat) as tf.Scalar;
 }
 
 /**
