@@ -88,7 +88,7 @@ describe("npm run tutorial", { timeout: 30 * 60_000 }, () => {
         const page = readFileSync(file, "utf8");
         assert.doesNotMatch(page, /<(script|img|iframe)[^>]+src=["'](file:|https?:|\/\/)/i, `${stem}${suffix}: external reference`);
         const dom = chromium(["--virtual-time-budget=15000", "--dump-dom", `file://${file}`]);
-        const figures = (page.match(/class="sgps-figure"/g) ?? []).length;
+        const figures = (page.match(/class="sgps-figure[" ]/g) ?? []).length;
         const live = (dom.match(/class="sgps-plotly-live[^"]*"/g) ?? []).length;
         const plots = (dom.match(/class="[^"]*js-plotly-plot[^"]*"/g) ?? []).length;
         assert.equal(live, figures, `${stem}${suffix}: ${figures} figures, ${live} upgraded to Plotly`);
