@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSums, dyTransposedTimes, matMul, matMulBT } from "../internal/linalg";
+import { peekValues } from "../internal/peek";
 import { booleanOption, checkOptions, numberOption } from "../internal/validate";
 import type { Distance } from "./distance";
 import { lpNorm } from "./lpNorm";
@@ -109,8 +110,9 @@ export class LpDistance implements Distance {
       const r = ref === undefined ? q : this.prepare(ref);
       return [matMulBT(q, r), tf.sum(tf.square(q), 1), tf.sum(tf.square(r), 1)];
     });
-    const [gram, sqQ, sqR] = parts.map((t) => t.dataSync()) as [Float32Array, Float32Array, Float32Array];
-    tf.dispose(parts);
+    const [sqQ, sqR] = [parts[1], parts[2]].map((t) => (t as tf.Tensor).dataSync()) as [Float32Array, Float32Array];
+    // Read in place (no tf call until the loop below is done), then released.
+    const gram = peekValues(parts[0] as tf.Tensor);
     const nq = sqQ.length;
     const nr = sqR.length;
     const out = new Float32Array(nq * nr);
@@ -123,6 +125,7 @@ export class LpDistance implements Distance {
         out[row + j] = sq > 0 ? f(Math.sqrt(sq)) : 0;
       }
     }
+    tf.dispose(parts);
     if (ref === undefined) for (let i = 0; i < nq; i++) out[i * nr + i] = 0;
     return out;
   }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { peekValues } from "../internal/peek";
 import { LpDistance } from "../distances/LpDistance";
 import type { TensorInput } from "../internal/validate";
 import { numberOption } from "../internal/validate";
@@ -85,7 +86,8 @@ const FUSED_MIN_MATRIX = 2 ** 14;
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
 function fusedContrastive(mat: tf.Tensor2D, w: PairWeights, posMargin: number, negMargin: number, inverted: boolean, filter: ReducerFilter): tf.Scalar {
-  const mv = mat.dataSync();
+  // Read in place: no tf call until the value and the gradient are done.
+  const mv = peekValues(mat);
   const size = mv.length;
   const grad = new Float32Array(size);
   const { low, high } = filter;

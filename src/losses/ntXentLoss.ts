@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { peekValues } from "../internal/peek";
 import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance";
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
@@ -95,7 +96,8 @@ const FUSED_MIN_MATRIX = 2 ** 14;
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
 function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number, r: number, filter: ReducerFilter): tf.Scalar {
-  const mv = mat.dataSync();
+  // Read in place: no tf call until the value and the gradient are done.
+  const mv = peekValues(mat);
   const g = new Float64Array(n * r);
   const { low, high } = filter;
   let sum = 0;
