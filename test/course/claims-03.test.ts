@@ -41,6 +41,10 @@ describe("notebook 03 — the magic library", { timeout: 30 * 60_000 }, () => {
     assert.ok(seconds > 0 && seconds < MAX_TRAINING_SECONDS, `training took ${seconds} s`);
   });
 
+  it("diagnose finds nothing wrong with the trained space", () => {
+    assert.deepEqual(claims.diagnoseRegras, ["healthy"]);
+  });
+
   it("semantic search: a query whose words appear in no title still finds books of its theme", () => {
     assert.equal(num(claims, "buscaPorPalavrasAchados"), 0, "the featured query must share no word with any title");
     const results = claims.buscaExemplo as { titulo: string; tema: string; palavrasEmComum: number }[];
