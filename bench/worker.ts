@@ -116,7 +116,10 @@ function trainLoop(job: Job): Once {
   const tableLabels = readI32(job.files.table_labels as string);
   const batches = readI32(job.files.batches as string);
   return () => {
-    const table = tf.variable(tf.tensor2d(init, [rows, job.d]));
+    // tf.variable(tf.tensor(...)) would keep the initial tensor alive: dispose it.
+    const start = tf.tensor2d(init, [rows, job.d]);
+    const table = tf.variable(start);
+    start.dispose();
     // PyTorch's Adam epsilon (tfjs defaults to 1e-7).
     const opt = tf.train.adam(job.lr, 0.9, 0.999, 1e-8);
     let first = NaN;

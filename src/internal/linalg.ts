@@ -10,7 +10,7 @@
  * Values are identical to the plain ops; only the formulation differs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { peekValues } from "./peek";
+import { heapView, peekValues } from "./peek";
 
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
@@ -45,13 +45,19 @@ const matMulBTOp = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   if (tf.getBackend() !== "wasm" || x.dtype !== "float32") return tf.transpose(x);
   const [rows, cols] = x.shape;
-  const v = peekValues(x);
-  const out = new Float32Array(rows * cols);
+  // Filled in place in the heap (no JS buffer per call); views taken after the allocation.
+  const result = tf.fill([cols, rows], 0) as tf.Tensor2D;
+  const out = heapView(result);
+  const v = heapView(x);
+  if (out === null || v === null) {
+    result.dispose();
+    return tf.transpose(x);
+  }
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     for (let j = 0; j < cols; j++) out[j * rows + i] = v[row + j] as number;
   }
-  return tf.tensor2d(out, [cols, rows]);
+  return result;
 }
 
 /**
@@ -100,12 +106,12 @@ function gatherValue(src: tf.Tensor2D, indices: Int32Array | number[] | tf.Tenso
   const k = idx.size;
   if (src.size > JS_GATHER_MAX_SOURCE_RATIO * k * width) return tf.gather(src, idx);
   const at = indices instanceof tf.Tensor ? idx.dataSync() : indices;
-  const values = src.dataSync();
+  const values = peekValues(src);
   const out = new Float32Array(k * width);
   for (let i = 0; i < k; i++) {
     const r = at[i] as number;
     if (!(r >= 0 && r < rows)) throw new RangeError(`gatherRows: index ${r} at [${i}] is outside [0, ${rows})`);
-    out.set(values.subarray(r * width, (r + 1) * width), i * width);
+    for (let c = 0; c < width; c++) out[i * width + c] = values[r * width + c] as number;
   }
   return tf.tensor2d(out, [k, width]);
 }

@@ -19,11 +19,19 @@ interface WasmBackendLike {
  * or reuse the memory), so read it at once and never write into it.
  */
 export function peekValues(t: tf.Tensor): ArrayLike<number> {
-  if (t.dtype === "float32" && tf.getBackend() === "wasm") {
-    const b = tf.backend() as unknown as WasmBackendLike;
-    const offset = b.dataIdMap?.get(t.dataId)?.memoryOffset;
-    const heap = b.wasm?.HEAPF32;
-    if (heap !== undefined && typeof offset === "number" && offset % 4 === 0) return heap.subarray(offset / 4, offset / 4 + t.size);
-  }
-  return t.dataSync();
+  return heapView(t) ?? t.dataSync();
+}
+
+/**
+ * A float32 tensor's values in the wasm heap, or null on other backends. Writing is only for a
+ * tensor just created by the caller and not yet handed to anyone (filling it in place avoids a
+ * JS buffer per call, which the garbage collector returns late).
+ */
+export function heapView(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32" || tf.getBackend() !== "wasm") return null;
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const offset = b.dataIdMap?.get(t.dataId)?.memoryOffset;
+  const heap = b.wasm?.HEAPF32;
+  if (heap === undefined || typeof offset !== "number" || offset % 4 !== 0) return null;
+  return heap.subarray(offset / 4, offset / 4 + t.size);
 }

@@ -90,6 +90,10 @@ export function tripletLoss(
     const k = t.anchors.length;
     const big = inp.n * inp.r >= ROW_PAIRS_MIN_MATRIX;
     if (big && k * inp.emb.shape[1] <= inp.n * inp.r) {
+      const d = inp.distance;
+      if (filter !== undefined && !settings.swap && d instanceof LpDistance && d.p === 2 && d.power === 1) {
+        return euclideanTripletsInJs(inp, t, settings, filter, d.normalizeEmbeddings);
+      }
       return inp.reducer.reduce(rowPairTripletLosses(inp, t, settings), { ...info, anchors: t.anchors });
     }
     const mat = inp.distance.matrix(inp.emb, inp.ref);
@@ -140,6 +144,109 @@ function tripletsOf(inp: MetricLossInputs): TripletIndices {
  * rounding (the Gram formula vs direct differences).
  */
 const ROW_PAIRS_MIN_MATRIX = 2 ** 14;
+
+/** PyTorch's `F.normalize` eps (normalizeRows' default). */
+const NORMALIZE_EPS = 1e-12;
+
+/**
+ * Few mined triplets under the (normalised) Euclidean distance and a filtering reducer — the
+ * batch-hard case, and every step of a training loop — computed in plain JS: the embeddings are
+ * read once, each triplet's two distances, its loss and its gradient are taken in float64, and
+ * the gradient goes back through the row normalisation by hand. One custom-gradient op instead of
+ * some two hundred small backend ops (gathers, norms and their gradients, scatters), whose
+ * dispatch dominates at these sizes. Gradient 0 at zero distance, as everywhere else.
+ */
+function euclideanTripletsInJs(inp: MetricLossInputs, t: TripletIndices, s: TripletSettings, filter: ReducerFilter, normalize: boolean): tf.Scalar {
+  const dim = inp.emb.shape[1];
+  const self = inp.ref === undefined;
+  const prep = (x: tf.Tensor2D): { v: Float64Array; norm: Float64Array } => {
+    const raw = x.dataSync();
+    const rows = x.shape[0];
+    const v = new Float64Array(raw.length);
+    const norm = new Float64Array(rows).fill(1);
+    for (let i = 0; i < rows; i++) {
+      let sq = 0;
+      for (let c = 0; c < dim; c++) sq += (raw[i * dim + c] as number) ** 2;
+      if (normalize) norm[i] = Math.max(Math.sqrt(sq), NORMALIZE_EPS);
+      for (let c = 0; c < dim; c++) v[i * dim + c] = (raw[i * dim + c] as number) / (norm[i] as number);
+    }
+    return { v, norm };
+  };
+  const q = prep(inp.emb);
+  const r = self ? q : prep(inp.ref as tf.Tensor2D);
+  const gq = new Float64Array(q.v.length);
+  const gr = self ? gq : new Float64Array(r.v.length);
+  const { low, high } = filter;
+  let sum = 0;
+  let count = 0;
+  const diffA = new Float64Array(dim);
+  const diffB = new Float64Array(dim);
+  const distance = (a: number, b: number, out: Float64Array): number => {
+    let sq = 0;
+    for (let c = 0; c < dim; c++) {
+      const d = (q.v[a * dim + c] as number) - (r.v[b * dim + c] as number);
+      out[c] = d;
+      sq += d * d;
+    }
+    return Math.sqrt(sq);
+  };
+  for (let i = 0; i < t.anchors.length; i++) {
+    const a = t.anchors[i] as number;
+    const p = t.positives[i] as number;
+    const n = t.negatives[i] as number;
+    const ap = distance(a, p, diffA);
+    const an = distance(a, n, diffB);
+    const v = ap - an + s.margin;
+    const loss = s.smooth ? softplus(v) : v > 0 ? v : 0;
+    const l32 = Math.fround(loss);
+    if ((low !== undefined && !(l32 > low)) || (high !== undefined && !(l32 < high))) continue;
+    sum += loss;
+    count++;
+    const dv = s.smooth ? 1 / (1 + Math.exp(-v)) : v > 0 ? 1 : 0;
+    if (dv === 0) continue;
+    // ∂d(a,b)/∂q_a = (q_a − r_b)/d, ∂d(a,b)/∂r_b = −(q_a − r_b)/d; 0 at d = 0.
+    const cp = ap > 0 ? dv / ap : 0;
+    const cn = an > 0 ? dv / an : 0;
+    for (let c = 0; c < dim; c++) {
+      const da = (diffA[c] as number) * cp;
+      const dn = (diffB[c] as number) * cn;
+      gq[a * dim + c]! += da - dn;
+      gr[p * dim + c]! -= da;
+      gr[n * dim + c]! += dn;
+    }
+  }
+  const scale = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : count > 0 ? 1 : 0;
+  const value = sum * scale;
+  // Back through x̂ = x / max(‖x‖, eps): (g − x̂ (x̂·g)) / ‖x‖, or g / eps below eps.
+  const toInput = (g: Float64Array, x: { v: Float64Array; norm: Float64Array }): Float32Array => {
+    const out = new Float32Array(g.length);
+    for (let i = 0; i < x.norm.length; i++) {
+      const nrm = x.norm[i] as number;
+      let dot = 0;
+      if (normalize && nrm > NORMALIZE_EPS) for (let c = 0; c < dim; c++) dot += (g[i * dim + c] as number) * (x.v[i * dim + c] as number);
+      for (let c = 0; c < dim; c++) out[i * dim + c] = (((g[i * dim + c] as number) - dot * (x.v[i * dim + c] as number)) / nrm) * scale;
+    }
+    return out;
+  };
+  if (self) {
+    const op = tf.customGrad(((e: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor2d(toInput(gq, q), e.shape as [number, number])) };
+    }) as unknown as CustomFn);
+    return op(inp.emb) as tf.Scalar;
+  }
+  const op = tf.customGrad(((e: tf.Tensor, ref: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor) => [
+        tf.mul(dy, tf.tensor2d(toInput(gq, q), e.shape as [number, number])),
+        tf.mul(dy, tf.tensor2d(toInput(gr, r), ref.shape as [number, number])),
+      ],
+    };
+  }) as unknown as CustomFn);
+  return op(inp.emb, inp.ref as tf.Tensor2D) as tf.Scalar;
+}
 
 /** One loss per listed triplet, from distances measured row by row on the gathered rows. */
 function rowPairTripletLosses(inp: MetricLossInputs, t: TripletIndices, s: TripletSettings): tf.Tensor1D {
