@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createEncoder, loadMagicLibrary, pkSampler } from "semantic-gps";
 
 /** Embedding width of every loss and miner workload (the issue's D). */
 export const DIM = 128;
@@ -37,7 +38,8 @@ export type Workload =
   | "mine_semihard"
   | "corpus_mining"
   | "corpus_bruteforce"
-  | "train";
+  | "train"
+  | "fit_magic";
 
 /** Workloads run at every size N. */
 export const SIZED_WORKLOADS: Workload[] = [
@@ -53,7 +55,15 @@ export const SIZED_WORKLOADS: Workload[] = [
   "mine_semihard",
 ];
 /** Workloads with one fixed size. */
-export const FIXED_WORKLOADS: Workload[] = ["corpus_mining", "corpus_bruteforce", "train"];
+export const FIXED_WORKLOADS: Workload[] = ["corpus_mining", "corpus_bruteforce", "train", "fit_magic"];
+
+/**
+ * Notebook 03's training (the magic library): fit() on the hashed n-gram encoder (2048 → 128 →
+ * 32, ReLU, unit length), tripletLoss(margin 0.2) on batchHardMiner triplets, Adam lr 0.01, 30
+ * epochs of fit's default P×K batches (8 classes × 8), seed 0 — without the notebook's held-out
+ * evaluation and snapshots, which PyTorch does not replay.
+ */
+export const FIT_MAGIC = { epochs: 30, lr: 0.01, margin: 0.2, seed: 0, p: 8, k: 8 } as const;
 
 export const DESCRIPTIONS: Record<Workload, string> = {
   distance_matrix: "LpDistance matrix (normalised), mean, fwd+bwd",
@@ -69,6 +79,7 @@ export const DESCRIPTIONS: Record<Workload, string> = {
   corpus_mining: "mineHardNegatives 10k queries × 100k corpus, chunked",
   corpus_bruteforce: "10k × 100k similarity matrix in one piece, topk",
   train: "200 Adam steps, 2,000 × 64 table, batch 256, batch-hard",
+  fit_magic: "fit(): notebook 03's encoder training, 30 epochs",
 };
 
 /** A job file as both workers read it. */
@@ -85,10 +96,14 @@ export interface Job {
   chunk?: number;
   num_negatives?: number;
   table_rows?: number;
-  table_labels?: number;
   steps?: number;
   batch?: number;
   lr?: number;
+  margin?: number;
+  buckets?: number;
+  hidden?: number;
+  out_dim?: number;
+  rows?: number;
 }
 
 /** mulberry32, the generator of src/train/random.ts, with Box–Muller normals. */
@@ -125,6 +140,7 @@ function write(dir: string, name: string, data: Float32Array | Int32Array): stri
 export function makeJob(root: string, workload: Workload, n: number): Omit<Job, "warmup" | "repeats"> {
   if (workload === "corpus_mining" || workload === "corpus_bruteforce") return corpusJob(root, workload);
   if (workload === "train") return trainJob(root);
+  if (workload === "fit_magic") return fitJob(root);
   const dir = join(root, `n${n}`);
   mkdirSync(dir, { recursive: true });
   const emb = gaussian(n * DIM, 1000 + n);
@@ -195,4 +211,28 @@ function trainJob(root: string): Omit<Job, "warmup" | "repeats"> {
   }
   const files = { table: write(dir, "table", table), table_labels: write(dir, "table_labels", tableLabels), batches: write(dir, "batches", batches) };
   return { workload: "train", n: batch, d: dim, files, table_rows: tableRows, steps, batch, lr };
+}
+
+function fitJob(root: string): Omit<Job, "warmup" | "repeats"> {
+  const dir = join(root, "fit_magic");
+  mkdirSync(dir, { recursive: true });
+  const { train } = loadMagicLibrary();
+  const enc = createEncoder({ seed: FIT_MAGIC.seed });
+  const { buckets, hidden, dim } = enc.options;
+  const files: Record<string, string> = {
+    features: write(dir, "features", enc.featurize(train.texts)),
+    fit_labels: write(dir, "fit_labels", Int32Array.from(train.labels)),
+  };
+  enc.variables.forEach((v, i) => (files[`w${i}`] = write(dir, `w${i}`, v.dataSync() as Float32Array)));
+  enc.dispose();
+  // fit's batch order: one pkSampler with fit's P, K and seed, next() once per step.
+  const p = Math.min(new Set(train.labels).size, FIT_MAGIC.p);
+  const batch = p * FIT_MAGIC.k;
+  const stepsPerEpoch = Math.max(1, Math.ceil(train.texts.length / batch));
+  const steps = FIT_MAGIC.epochs * stepsPerEpoch;
+  const sampler = pkSampler(train.labels, { p, k: FIT_MAGIC.k, seed: FIT_MAGIC.seed });
+  const batches = new Int32Array(steps * batch);
+  for (let s = 0; s < steps; s++) batches.set(sampler.next(), s * batch);
+  files.batches = write(dir, "batches", batches);
+  return { workload: "fit_magic", n: batch, d: dim, files, steps, batch, lr: FIT_MAGIC.lr, margin: FIT_MAGIC.margin, buckets, hidden, out_dim: dim, rows: train.texts.length };
 }

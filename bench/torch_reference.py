@@ -62,9 +62,9 @@ def avg_nonzero(v):
     return v.sum() / c if c > 0 else v.sum() * 0
 
 
-def batch_hard(x, margin=0.05):
+def batch_hard(x, margin=0.05, lab=None):
     dist = lp_matrix(x)
-    pos, neg = masks(labels)
+    pos, neg = masks(labels if lab is None else lab)
     with torch.no_grad():
         ap_idx = torch.where(pos, dist, torch.full_like(dist, -1.0)).argmax(1)
         an_idx = torch.where(neg, dist, torch.full_like(dist, 1e9)).argmin(1)
@@ -244,6 +244,30 @@ def run_train():
     return train_losses[0]
 
 
+def run_fit_magic():
+    # Notebook 03's fit(): hashed features -> Linear(2048, 128) -> ReLU -> Linear(128, 32) ->
+    # unit length; batch-hard triplets, margin 0.2; Adam(lr, eps 1e-8); fit's batches, in order.
+    # The same initial weights (written by the Node side). value: the first step's loss.
+    feats = load("features", np.float32, (job["rows"], job["buckets"]))
+    lab_all = load("fit_labels", np.int32, (job["rows"],)).long()
+    shapes = [(job["buckets"], job["hidden"]), (job["hidden"],), (job["hidden"], job["out_dim"]), (job["out_dim"],)]
+    params = [torch.nn.Parameter(load(f"w{i}", np.float32, s)) for i, s in enumerate(shapes)]
+    batches = load("batches", np.int32, (job["steps"], job["batch"])).long()
+    opt = torch.optim.Adam(params, lr=job["lr"], eps=1e-8)
+    w1, b1, w2, b2 = params
+    train_losses.clear()
+    for s in range(job["steps"]):
+        idx = batches[s]
+        h = torch.relu(feats[idx] @ w1 + b1)
+        emb = F.normalize(h @ w2 + b2, dim=1)
+        loss = batch_hard(emb, margin=job["margin"], lab=lab_all[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        train_losses.append(float(loss.detach()))
+    return train_losses[0]
+
+
 def once():
     w = job["workload"]
     if w == "mine_batch_hard":
@@ -256,6 +280,8 @@ def once():
         return run_corpus_bruteforce()
     if w == "train":
         return run_train()
+    if w == "fit_magic":
+        return run_fit_magic()
     return run_loss(w)
 
 

@@ -11,6 +11,9 @@ import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import {
   batchHardMiner,
+  createEncoder,
+  fit,
+  loadMagicLibrary,
   clipInfoNceLoss,
   contrastiveLoss,
   LpDistance,
@@ -22,7 +25,7 @@ import {
   tripletMarginMiner,
 } from "semantic-gps";
 import { gatherRows } from "semantic-gps/dist/internal/linalg";
-import type { Job } from "./jobs";
+import { FIT_MAGIC, type Job } from "./jobs";
 
 function readF32(path: string): Float32Array {
   const b = readFileSync(path);
@@ -91,6 +94,8 @@ function setup(job: Job): Once {
       return corpusMining(job);
     case "train":
       return trainLoop(job);
+    case "fit_magic":
+      return fitMagic();
     default:
       throw new Error(`no TensorFlow.js runner for ${job.workload}`);
   }
@@ -138,6 +143,33 @@ function trainLoop(job: Job): Once {
     }
     opt.dispose();
     table.dispose();
+    return first;
+  };
+}
+
+function fitMagic(): Once {
+  const { train } = loadMagicLibrary();
+  return async () => {
+    const enc = createEncoder({ seed: FIT_MAGIC.seed });
+    let first = NaN;
+    const result = await fit(enc, train, {
+      loss: (e, y, t) => tripletLoss(e, y, { margin: FIT_MAGIC.margin, indicesTuple: t }),
+      miner: (e, y) => batchHardMiner(e, y),
+      margin: FIT_MAGIC.margin,
+      epochs: FIT_MAGIC.epochs,
+      learningRate: FIT_MAGIC.lr,
+      seed: FIT_MAGIC.seed,
+      classesPerBatch: FIT_MAGIC.p,
+      samplesPerClass: FIT_MAGIC.k,
+      snapshotEvery: 0,
+      live: "off",
+      onStep: (s) => {
+        if (s.globalStep === 1) first = s.loss;
+        finalLoss = s.loss;
+      },
+    });
+    if (result.stopped) throw new Error(`fit stopped: ${JSON.stringify(result.stopped)}`);
+    enc.dispose();
     return first;
   };
 }

@@ -89,13 +89,12 @@ export function tripletLoss(
     if (t.anchors.length === 0) return zeroLoss(inp);
     const k = t.anchors.length;
     const big = inp.n * inp.r >= ROW_PAIRS_MIN_MATRIX;
-    if (big && k * inp.emb.shape[1] <= inp.n * inp.r) {
-      const d = inp.distance;
-      if (filter !== undefined && !settings.swap && d instanceof LpDistance && d.p === 2 && d.power === 1) {
-        return euclideanTripletsInJs(inp, t, settings, filter, d.normalizeEmbeddings);
-      }
-      return inp.reducer.reduce(rowPairTripletLosses(inp, t, settings), { ...info, anchors: t.anchors });
+    const few = k * inp.emb.shape[1] <= inp.n * inp.r;
+    const d = inp.distance;
+    if (few && filter !== undefined && !settings.swap && d instanceof LpDistance && d.p === 2 && d.power === 1) {
+      return euclideanTripletsInJs(inp, t, settings, filter, d.normalizeEmbeddings);
     }
+    if (big && few) return inp.reducer.reduce(rowPairTripletLosses(inp, t, settings), { ...info, anchors: t.anchors });
     const mat = inp.distance.matrix(inp.emb, inp.ref);
     const pnMat = settings.swap ? pnMatrix(inp.distance, mat, inp.ref) : undefined;
     if (big && filter !== undefined) return listedTripletsFused(inp, mat, pnMat, t, settings, filter);
@@ -149,8 +148,9 @@ const ROW_PAIRS_MIN_MATRIX = 2 ** 14;
 const NORMALIZE_EPS = 1e-12;
 
 /**
- * Few mined triplets under the (normalised) Euclidean distance and a filtering reducer — the
- * batch-hard case, and every step of a training loop — computed in plain JS: the embeddings are
+ * Few mined triplets (K · D ≤ N · R) under the (normalised) Euclidean distance and a filtering
+ * reducer — the batch-hard case, and every step of a training loop — at any batch size,
+ * computed in plain JS: the embeddings are
  * read once, each triplet's two distances, its loss and its gradient are taken in float64, and
  * the gradient goes back through the row normalisation by hand. One custom-gradient op instead of
  * some two hundred small backend ops (gathers, norms and their gradients, scatters), whose

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { normalizeRows } from "../distances/normalize";
-import { matMul } from "../internal/linalg";
+import { matMul, matMulData } from "../internal/linalg";
 import { argError, booleanOption, checkOptions, describeValue, enumOption, numberOption } from "../internal/validate";
 import { HASH_FEATURE_DEFAULTS, hashFeatures } from "./features";
 import { seededRandom } from "./random";
@@ -79,7 +79,8 @@ export class NgramEncoder {
     this.checkLive();
     return tf.tidy(() => {
       const v = this.variables as tf.Tensor[];
-      let h: tf.Tensor2D = tf.add(matMul(x, v[0] as tf.Tensor2D), v[1] as tf.Tensor);
+      // x is data (features): only the weights are differentiated.
+      let h: tf.Tensor2D = tf.add(matMulData(x, v[0] as tf.Tensor2D), v[1] as tf.Tensor);
       if (v.length === 4) {
         h = this.options.activation === "tanh" ? tf.tanh(h) : tf.relu(h);
         h = tf.add(matMul(h, v[2] as tf.Tensor2D), v[3] as tf.Tensor);
