@@ -82,7 +82,7 @@ describe("the live training view", () => {
       const mid = String(updates[0]!.bundle["text/html"]);
       assert.equal((mid.match(/<svg/g) ?? []).length, 4, "four panels");
       const final = String(updates[updates.length - 1]!.bundle["text/html"]);
-      assert.match(final, /class="sgps-figure"/);
+      assert.match(final, /class="sgps-figure sgps-animated"/);
       assert.match(final, /Os livros indo para as prateleiras/);
       assert.match(String(updates[updates.length - 1]!.bundle["text/plain"]), /época 3\/3/);
       assert.equal(r.snapshots.length, 4);
