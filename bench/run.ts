@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { ready } from "semantic-gps";
 import { DESCRIPTIONS, FIXED_WORKLOADS, makeJob, SIZED_WORKLOADS, SIZES, type Job, type Workload } from "./jobs";
 
 /** Relative tolerance of the value cross-check (the 1e-4). */
@@ -150,6 +151,8 @@ function pad(s: string, w: number, right = false): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Job files for fit_magic are made with the library (encoder weights): start its backend quietly.
+  await ready();
   mkdirSync(join(OUT, "jobs"), { recursive: true });
   const inputs = join(OUT, "inputs");
   const torch = findTorchPython();

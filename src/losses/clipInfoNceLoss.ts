@@ -1,4 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
+import { columnSums } from "../internal/linalg";
+import { peekValues } from "../internal/peek";
 import { assertSameShape, checkOptions, type TensorInput } from "../internal/validate";
 import { crossEntropyRows } from "./crossEntropy";
 import { CLIP_INITIAL_TEMPERATURE } from "./learnableTemperature";
@@ -23,6 +25,59 @@ export type ClipInfoNceParts = {
 
 const FN = "clipInfoNceLoss";
 
+/**
+ * Widest spread (max − min) of the logits for which one shift by the global maximum keeps every
+ * exp(L − max) a normal float32: e^−80 ≈ 1.8e-35 > FLT_MIN ≈ 1.2e-38 = e^−87.3. CLIP's default
+ * temperature spreads cosines in [−1, 1] over at most 2/0.07 ≈ 28.6.
+ */
+const GLOBAL_SHIFT_MAX_SPREAD = 80;
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * [mean cross-entropy of the rows against the diagonal, the same for the columns] of square
+ * logits, from one exp(L − max L): row sums give a → b, column sums b → a. Half the products and
+ * exps of two separate cross-entropies (the b → a logits need no second product or transpose);
+ * the gradient E ⊙ (α_i/r_i + β_j/c_j) − (α + β) on the diagonal is written out. Returns null
+ * when the logits spread too widely for one shift (see {@link GLOBAL_SHIFT_MAX_SPREAD}).
+ */
+function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
+  const n = logits.shape[0];
+  const [hi, lo] = tf.tidy(() => [tf.max(logits).dataSync()[0] as number, tf.min(logits).dataSync()[0] as number]);
+  if (!(hi - lo <= GLOBAL_SHIFT_MAX_SPREAD)) return null;
+  const diagIdx = new Int32Array(n);
+  for (let i = 0; i < n; i++) diagIdx[i] = i * n + i;
+  const f = tf.customGrad(((l: tf.Tensor, save: tf.GradSaveFunc) => {
+    const e = tf.exp(tf.sub(l, hi)) as tf.Tensor2D;
+    const rows = tf.sum(e, 1);
+    const cols = tf.reshape(columnSums(e), [n]);
+    const lv = peekValues(l);
+    const diag = new Float32Array(n);
+    for (let i = 0; i < n; i++) diag[i] = lv[diagIdx[i] as number] as number;
+    const d = tf.tensor1d(diag);
+    // log Σ_j exp(L_ij) − L_ii = log(r_i) + max − L_ii (and the same down the columns).
+    const aToB = tf.mean(tf.sub(tf.add(tf.log(rows), hi), d));
+    const bToA = tf.mean(tf.sub(tf.add(tf.log(cols), hi), d));
+    save([e, rows, cols]);
+    return {
+      value: tf.stack([aToB, bToA]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [se, r, c] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const dv = dy.dataSync();
+        const alpha = (dv[0] as number) / n;
+        const beta = (dv[1] as number) / n;
+        const weights = tf.add(tf.reshape(tf.div(alpha, r), [n, 1]), tf.reshape(tf.div(beta, c), [1, n]));
+        const g = tf.reshape(tf.mul(se, weights), [-1]);
+        const gv = peekValues(g);
+        const at = new Float32Array(n);
+        for (let i = 0; i < n; i++) at[i] = Math.fround((gv[diagIdx[i] as number] as number) - (alpha + beta));
+        return tf.reshape(tf.tensorScatterUpdate(g, tf.tensor2d(diagIdx, [n, 1], "int32"), tf.tensor1d(at)), [n, n]);
+      },
+    };
+  }) as unknown as CustomFn);
+  return f(logits) as tf.Tensor1D;
+}
+
 function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOptions): ClipInfoNceParts {
   const o = checkOptions(FN, options, ["temperature", "scale"]);
   return tf.tidy(() => {
@@ -32,10 +87,11 @@ function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOpti
     const scaling = logitScaling(FN, o, { divide: CLIP_INITIAL_TEMPERATURE });
     const logits = scaledCosineLogits(x, y, scaling);
     const targets = diagonalTargets(x.shape[0]);
-    const aToB = tf.mean(crossEntropyRows(logits, targets));
-    // logitsᵀ as a second product rather than a transpose: wasm's N × N Transpose (and its
-    // gradient, another one) costs more than the product (18 ms vs 6 ms at N = 1024, measured).
-    const bToA = tf.mean(crossEntropyRows(scaledCosineLogits(y, x, scaling), targets));
+    const both = bothDirections(logits);
+    // Fallback for very spread logits: each direction with its own row shifts; logitsᵀ as a
+    // second product, not a transpose (wasm's N × N Transpose and its gradient cost more).
+    const aToB = both ? tf.reshape(tf.slice(both, [0], [1]), []) : tf.mean(crossEntropyRows(logits, targets));
+    const bToA = both ? tf.reshape(tf.slice(both, [1], [1]), []) : tf.mean(crossEntropyRows(scaledCosineLogits(y, x, scaling), targets));
     const loss = tf.div(tf.add(aToB, bToA), 2) as tf.Scalar;
     return { loss, lossAToB: detach(aToB) as tf.Scalar, lossBToA: detach(bToA) as tf.Scalar, logits: detach(logits) };
   });

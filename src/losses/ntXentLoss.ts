@@ -98,14 +98,16 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
 function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number, r: number, filter: ReducerFilter): tf.Scalar {
   // Read in place: no tf call until the value and the gradient are done.
   const mv = peekValues(mat);
-  const g = new Float64Array(n * r);
+  // ∂(Σ kept w·loss)/∂z, unscaled; the reducer's divisor and the temperature are applied on the backend.
+  const g = new Float32Array(n * r);
+  const expNeg = new Float64Array(r); // this anchor's w_an · e^{z_an − M}
   const { low, high } = filter;
   let sum = 0;
   let count = 0;
   const f = Math.fround;
   for (let i = 0; i < n; i++) {
     const row = i * r;
-    // The anchor's largest negative logit M and Σ_n w_an · e^{z_an − M} (kept per entry in g for now).
+    // The anchor's largest negative logit M and Σ_n w_an · e^{z_an − M}.
     let negMax = -Infinity;
     for (let j = 0; j < r; j++) if ((w.neg[row + j] as number) > 0) negMax = Math.max(negMax, f((mv[row + j] as number) * scale));
     const hasNeg = negMax !== -Infinity;
@@ -113,11 +115,13 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     if (hasNeg) {
       for (let j = 0; j < r; j++) {
         const wn = w.neg[row + j] as number;
-        if (wn > 0) negSum += wn * Math.exp(f((mv[row + j] as number) * scale) - negMax);
+        const t = wn > 0 ? wn * Math.exp(f((mv[row + j] as number) * scale) - negMax) : 0;
+        expNeg[j] = t;
+        negSum += t;
       }
     }
     // Per positive pair: m = max(z_ap, M), num = e^{z_ap − m}, den = num + negSum · e^{M − m}.
-    let toNegatives = 0; // Σ over kept pairs of ∂loss/∂negSum-term, applied to every negative below
+    let toNegatives = 0; // Σ over kept pairs of ∂(w·loss)/∂negSum-term, applied to every negative below
     for (let j = 0; j < r; j++) {
       const wp = w.pos[row + j] as number;
       if (wp === 0) continue;
@@ -138,18 +142,16 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     }
     if (hasNeg && toNegatives !== 0) {
       for (let j = 0; j < r; j++) {
-        const wn = w.neg[row + j] as number;
-        if (wn > 0) g[row + j]! += toNegatives * wn * Math.exp(f((mv[row + j] as number) * scale) - negMax);
+        const t = expNeg[j] as number;
+        if (t > 0) g[row + j]! += toNegatives * t;
       }
     }
   }
   const divisor = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : count > 0 ? 1 : 0;
   const value = sum * divisor;
-  const grad = new Float32Array(n * r);
-  for (let k = 0; k < grad.length; k++) grad[k] = (g[k] as number) * divisor * scale;
   const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
-    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, m.shape)) };
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(tf.mul(dy, divisor * scale), tf.tensor(g, m.shape)) };
   }) as unknown as CustomFn);
   return op(mat) as tf.Scalar;
 }
