@@ -4,7 +4,7 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook, stdoutOf } from "./course";
+import { claimNumber, claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook, stdoutOf } from "./course";
 
 const NOTEBOOK = "02-geometria-da-loss.ipynb";
 /** The tutorial's scenario 2 loss as PyTorch prints it (../shared/seed/loss-function-gps-semantica.md). */
@@ -12,11 +12,7 @@ const TUTORIAL_SCENARIO_2_LOSS = 0.2761;
 /** float32 agreement between two ways of computing the same number. */
 const FLOAT32_TOLERANCE = 1e-5;
 
-const num = (c: Record<string, unknown>, key: string): number => {
-  const v = c[key];
-  assert.equal(typeof v, "number", `claim '${key}' missing or not a number: ${JSON.stringify(v)}`);
-  return v as number;
-};
+const num = claimNumber;
 const list = (c: Record<string, unknown>, key: string): unknown[] => {
   const v = c[key];
   assert.ok(Array.isArray(v), `claim '${key}' missing or not a list: ${JSON.stringify(v)}`);

@@ -4,7 +4,7 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
+import { claimNumber, claimNumbers, claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
 
 const NOTEBOOK = "07-normalizacao.ipynb";
 /** float32 agreement between two ways of computing the same number (norms, d² vs 2 − 2·cos). */
@@ -17,16 +17,8 @@ const DRIFT_FROM_ONE = 0.5;
 /** "Less stable": the mean step-to-step change of the loss is at least this many times larger without normalisation. */
 const OSCILLATION_RATIO = 2;
 
-const num = (c: Record<string, unknown>, key: string): number => {
-  const v = c[key];
-  assert.equal(typeof v, "number", `claim '${key}' missing or not a number: ${JSON.stringify(v)}`);
-  return v as number;
-};
-const nums = (c: Record<string, unknown>, key: string): number[] => {
-  const v = c[key];
-  assert.ok(Array.isArray(v) && v.every((x) => typeof x === "number"), `claim '${key}' missing or not a list of numbers: ${JSON.stringify(v)}`);
-  return v as number[];
-};
+const num = claimNumber;
+const nums = claimNumbers;
 
 describe("notebook 07 — normalisation", { timeout: 30 * 60_000 }, () => {
   let claims: Record<string, unknown> = {};

@@ -4,7 +4,7 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
+import { claimNumber, claimNumbers, claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
 
 const NOTEBOOK = "08-combinando-losses.ipynb";
 /** float32 agreement between two ways of computing the same number. */
@@ -16,16 +16,8 @@ const MIN_MAP_GAIN = 0.03;
 /** Both models are far above chance (1 / classes): at least this many times chance. */
 const TIMES_CHANCE = 3;
 
-const num = (c: Record<string, unknown>, key: string): number => {
-  const v = c[key];
-  assert.equal(typeof v, "number", `claim '${key}' missing or not a number: ${JSON.stringify(v)}`);
-  return v as number;
-};
-const nums = (c: Record<string, unknown>, key: string): number[] => {
-  const v = c[key];
-  assert.ok(Array.isArray(v) && v.every((x) => typeof x === "number"), `claim '${key}' missing or not a list of numbers: ${JSON.stringify(v)}`);
-  return v as number[];
-};
+const num = claimNumber;
+const nums = claimNumbers;
 
 describe("notebook 08 — combining losses", { timeout: 30 * 60_000 }, () => {
   let claims: Record<string, unknown> = {};

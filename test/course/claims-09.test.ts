@@ -4,7 +4,7 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
+import { claimNumber, claimNumbers, claimsOf, ensureCourseBuilt, plotlyOutputs, readNotebook } from "./course";
 
 const NOTEBOOK = "09-infonce.ipynb";
 /** float32 agreement between two ways of computing the same number. */
@@ -14,16 +14,8 @@ const NEAR_CHANCE = 0.1;
 /** The correct temperature must beat the swapped one on held-out MAP@R by at least this much. */
 const MIN_MAP_GAP = 0.03;
 
-const num = (c: Record<string, unknown>, key: string): number => {
-  const v = c[key];
-  assert.equal(typeof v, "number", `claim '${key}' missing or not a number: ${JSON.stringify(v)}`);
-  return v as number;
-};
-const nums = (c: Record<string, unknown>, key: string): number[] => {
-  const v = c[key];
-  assert.ok(Array.isArray(v) && v.every((x) => typeof x === "number"), `claim '${key}' missing or not a list of numbers: ${JSON.stringify(v)}`);
-  return v as number[];
-};
+const num = claimNumber;
+const nums = claimNumbers;
 
 describe("notebook 09 — start simple, then InfoNCE", { timeout: 30 * 60_000 }, () => {
   let claims: Record<string, unknown> = {};

@@ -78,3 +78,17 @@ export function claimsOf(cells: Cell[]): Record<string, unknown> {
   }
   return out;
 }
+
+/** A published claim that must be a number. */
+export function claimNumber(claims: Record<string, unknown>, key: string): number {
+  const v = claims[key];
+  assert.equal(typeof v, "number", `claim '${key}' missing or not a number: ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+/** A published claim that must be a list of numbers. */
+export function claimNumbers(claims: Record<string, unknown>, key: string): number[] {
+  const v = claims[key];
+  assert.ok(Array.isArray(v) && v.every((x) => typeof x === "number"), `claim '${key}' missing or not a list of numbers: ${JSON.stringify(v)}`);
+  return v as number[];
+}
