@@ -98,7 +98,10 @@ function hasTfjsNode(): string | null {
 
 /** Warm-up and timed calls per engine and size: fewer where one call takes seconds. */
 function counts(engine: string, w: Workload, n: number, quick: boolean): { warmup: number; repeats: number } {
-  if (w === "corpus_mining" || w === "corpus_bruteforce" || w === "train") return { warmup: 1, repeats: quick ? 2 : 3 };
+  const fixed = w === "corpus_mining" || w === "corpus_bruteforce" || w === "train" || w === "fit_magic";
+  // tfjs-cpu trains at 6–20 s per call: one warm-up and one timed call.
+  if (engine === "cpu" && fixed) return { warmup: 1, repeats: 1 };
+  if (fixed) return { warmup: 1, repeats: quick ? 2 : 3 };
   if (engine === "cpu") return { warmup: 1, repeats: quick ? 2 : 3 };
   const base = n <= 256 ? { warmup: 3, repeats: 15 } : n <= 1024 ? { warmup: 2, repeats: 9 } : { warmup: 1, repeats: 5 };
   return quick ? { warmup: Math.max(1, base.warmup - 1), repeats: Math.ceil(base.repeats / 2) } : base;

@@ -162,11 +162,25 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
 function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean): tf.Tensor2D {
   const sqQ = tf.sum(tf.square(q), 1, true);
   const sqR = tf.reshape(tf.sum(tf.square(r), 1), [1, r.shape[0]]);
-  let sq = tf.sub(tf.add(sqQ, sqR), tf.mul(matMulBT(q, r), 2));
-  // 1 − identity, made on the backend (tf.eye fills N² values in JS: 8 ms at N = 1024). int32
-  // then cast: wasm 4.22 writes a float32 oneHot as integer bit patterns.
-  if (zeroDiagonal) sq = tf.mul(sq, tf.cast(tf.oneHot(tf.range(0, q.shape[0], 1, "int32"), q.shape[0], 0, 1), "float32"));
-  return tf.sqrt(tf.relu(sq)) as tf.Tensor2D;
+  // The same ops as sqrt(relu((sqQ + sqR − 2·q·rᵀ) ⊙ (1 − I))), each N × R temporary released
+  // as soon as the next exists: wasm's heap never shrinks, so its high-water mark is the cost.
+  const step = (next: tf.Tensor, ...done: tf.Tensor[]): tf.Tensor => {
+    tf.dispose(done);
+    return next;
+  };
+  const gram = matMulBT(q, r);
+  const twice = step(tf.mul(gram, 2), gram);
+  const sum = tf.add(sqQ, sqR);
+  let sq = step(tf.sub(sum, twice), sum, twice);
+  if (zeroDiagonal) {
+    // 1 − identity, made on the backend (tf.eye fills N² values in JS: 8 ms at N = 1024). int32
+    // then cast: wasm 4.22 writes a float32 oneHot as integer bit patterns.
+    const hot = tf.oneHot(tf.range(0, q.shape[0], 1, "int32"), q.shape[0], 0, 1);
+    const mask = step(tf.cast(hot, "float32"), hot);
+    sq = step(tf.mul(sq, mask), sq, mask);
+  }
+  const clamped = step(tf.relu(sq), sq);
+  return step(tf.sqrt(clamped), clamped) as tf.Tensor2D;
 }
 
 /**
@@ -183,8 +197,15 @@ function makeGramOp(zeroDiagonal: boolean): (q: tf.Tensor2D, r: tf.Tensor2D) => 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         // step(d) = 1 where d > 0, else 0. No N × N transpose or column Sum: both are slow on wasm.
+        // W = dy ⊙ live / (d + 1 − live), temporaries released as they are used (see above).
         const live = tf.step(sd);
-        const w = tf.div(tf.mul(dy, live), tf.add(sd, tf.sub(1, live))) as tf.Tensor2D;
+        const num = tf.mul(dy, live);
+        const off = tf.sub(1, live);
+        live.dispose();
+        const den = tf.add(sd, off);
+        off.dispose();
+        const w = tf.div(num, den) as tf.Tensor2D;
+        tf.dispose([num, den]);
         const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
         const gr = tf.sub(tf.mul(sr, columnSums(w)), dyTransposedTimes(w, sq));
         return [gq, gr];

@@ -92,31 +92,38 @@ function fusedContrastive(mat: tf.Tensor2D, w: PairWeights, posMargin: number, n
   const grad = new Float32Array(size);
   const { low, high } = filter;
   const keep = (loss: number): boolean => !((low !== undefined && !(loss > low)) || (high !== undefined && !(loss < high)));
-  // One side (positive or negative pairs): its sum, count and ∂sum/∂matrix (added into g).
-  const side = (weights: Float32Array, margin: number, sign: number, g: Float64Array): { sum: number; count: number } => {
+  // One side (positive or negative pairs): its loss at entry k (sign +1: relu(d − margin);
+  // −1: relu(margin − d)), or −1 when the entry is not on this side or the reducer drops it.
+  const lossAt = (weights: Float32Array, margin: number, sign: number, k: number): number => {
+    if ((weights[k] as number) === 0) return -1;
+    const v = Math.fround(sign * ((mv[k] as number) - margin));
+    const loss = v > 0 ? v : 0;
+    return keep(loss) ? loss : -1;
+  };
+  const side = (weights: Float32Array, margin: number, sign: number): { sum: number; count: number } => {
     let sum = 0;
     let count = 0;
     for (let k = 0; k < size; k++) {
-      const weight = weights[k] as number;
-      if (weight === 0) continue;
-      // sign +1: relu(d − margin); −1: relu(margin − d).
-      const v = Math.fround(sign * ((mv[k] as number) - margin));
-      const loss = v > 0 ? v : 0;
-      if (!keep(loss)) continue;
-      sum += weight * loss;
-      count += weight;
-      if (v > 0) g[k]! += weight * sign;
+      const loss = lossAt(weights, margin, sign, k);
+      if (loss < 0) continue;
+      sum += (weights[k] as number) * loss;
+      count += weights[k] as number;
     }
     return { sum, count };
   };
-  const gPos = new Float64Array(size);
-  const gNeg = new Float64Array(size);
-  const p = side(w.pos, posMargin, inverted ? -1 : 1, gPos);
-  const q = side(w.neg, negMargin, inverted ? 1 : -1, gNeg);
+  const posSign = inverted ? -1 : 1;
+  const p = side(w.pos, posMargin, posSign);
+  const q = side(w.neg, negMargin, -posSign);
   const div = (c: number): number => (filter.divide === "count" ? (c > 0 ? 1 / c : 0) : c > 0 ? 1 : 0);
   const sp = div(p.count);
   const sn = div(q.count);
-  for (let k = 0; k < size; k++) grad[k] = (gPos[k] as number) * sp + (gNeg[k] as number) * sn;
+  // Second pass, now that the divisors are known: one float32 gradient, no per-side buffers.
+  for (let k = 0; k < size; k++) {
+    let gk = 0;
+    if (lossAt(w.pos, posMargin, posSign, k) > 0) gk += (w.pos[k] as number) * posSign * sp;
+    if (lossAt(w.neg, negMargin, -posSign, k) > 0) gk -= (w.neg[k] as number) * posSign * sn;
+    grad[k] = gk;
+  }
   const value = p.sum * sp + q.sum * sn;
   const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
