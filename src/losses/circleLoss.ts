@@ -5,6 +5,7 @@ import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import { maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
 import type { LossExplanation, AnchorRow } from "./explain";
 import { explainCircleLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link circleLoss}. */
 export interface CircleLossOptions extends MetricLossOptions {
@@ -57,8 +58,8 @@ export function circleLoss(
     if (!(inp.distance instanceof CosineSimilarityDistance)) {
       throw argError(FN, "distance", "a CosineSimilarityDistance (circle loss is defined on cosine similarities)", inp.distance.name, "type");
     }
-    const m = numberOption(FN, "m", inp.options.m, 0.4);
-    const gamma = numberOption(FN, "gamma", inp.options.gamma, 80, { above: 0 });
+    const m = numberOption(FN, "m", inp.options.m, PML_DEFAULTS.circle.m);
+    const gamma = numberOption(FN, "gamma", inp.options.gamma, PML_DEFAULTS.circle.gamma, { above: 0 });
     const w = pairWeights(inp);
     if (tooFewPairs(w)) return zeroLoss(inp);
     const { n, r } = inp;

@@ -8,6 +8,7 @@ import type { ReducerFilter } from "../reducers/reducer";
 import { metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainContrastiveLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link contrastiveLoss}. */
 export interface ContrastiveLossOptions extends MetricLossOptions {
@@ -58,8 +59,8 @@ export function contrastiveLoss(
       distance: () => new LpDistance(),
       reducer: avgNonZeroReducer,
     });
-    const posMargin = numberOption(FN, "posMargin", inp.options.posMargin, 0);
-    const negMargin = numberOption(FN, "negMargin", inp.options.negMargin, 1);
+    const posMargin = numberOption(FN, "posMargin", inp.options.posMargin, PML_DEFAULTS.contrastive.posMargin);
+    const negMargin = numberOption(FN, "negMargin", inp.options.negMargin, PML_DEFAULTS.contrastive.negMargin);
     const w = pairWeights(inp);
     if (tooFewPairs(w)) return zeroLoss(inp);
     const mat = inp.distance.matrix(inp.emb, inp.ref);

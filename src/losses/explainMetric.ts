@@ -41,6 +41,7 @@ import {
   type TripletRow,
 } from "./explain";
 import { metricLossInputs, pairWeights, toMask, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
+import { PML_DEFAULTS } from "./defaults";
 
 type Labels = TensorInput | ArrayLike<number> | null;
 
@@ -186,7 +187,7 @@ export function explainTripletLoss<O extends MetricLossOptions & { margin?: numb
 ): LossExplanation<TripletRow> {
   const fn = "tripletLoss";
   const b = readBatch(fn, embeddings, labels, options, TRIPLET_KEYS, { distance: () => new LpDistance(), reducer: avgNonZeroReducer }, options?.swap === true);
-  const margin = numberOption(fn, "margin", b.options.margin, 0.05);
+  const margin = numberOption(fn, "margin", b.options.margin, PML_DEFAULTS.triplet.margin);
   const swap = booleanOption(fn, "swap", b.options.swap, false);
   const smooth = booleanOption(fn, "smoothLoss", b.options.smoothLoss, false);
   const d = b.distance;
@@ -313,8 +314,8 @@ export function explainContrastiveLoss<O extends MetricLossOptions & { posMargin
 ): LossExplanation<PairRow> {
   const fn = "contrastiveLoss";
   const b = readBatch(fn, embeddings, labels, options, ["posMargin", "negMargin"], { distance: () => new LpDistance(), reducer: avgNonZeroReducer });
-  const posMargin = numberOption(fn, "posMargin", b.options.posMargin, 0);
-  const negMargin = numberOption(fn, "negMargin", b.options.negMargin, 1);
+  const posMargin = numberOption(fn, "posMargin", b.options.posMargin, PML_DEFAULTS.contrastive.posMargin);
+  const negMargin = numberOption(fn, "negMargin", b.options.negMargin, PML_DEFAULTS.contrastive.negMargin);
   const d = b.distance;
   const l = letter(d);
   const title = `${fn}: ${d.name}, posMargin ${posMargin}, negMargin ${negMargin}, ${b.reducer.name}`;
@@ -395,7 +396,7 @@ export function explainNtXentLoss<O extends MetricLossOptions & { temperature?: 
 ): LossExplanation<PairRow> {
   const fn = "ntXentLoss";
   const b = readBatch(fn, embeddings, labels, options, ["temperature"], { distance: () => new CosineSimilarityDistance(), reducer: meanReducer });
-  const temperature = numberOption(fn, "temperature", b.options.temperature, 0.07, { above: 0 });
+  const temperature = numberOption(fn, "temperature", b.options.temperature, PML_DEFAULTS.ntXent.temperature, { above: 0 });
   const d = b.distance;
   const l = letter(d);
   const title = `${fn}: ${d.name}, temperature ${temperature}, ${b.reducer.name}`;
@@ -552,7 +553,7 @@ export function explainSupConLoss<O extends MetricLossOptions & { temperature?: 
 ): LossExplanation<AnchorRow> {
   const fn = "supConLoss";
   const b = readBatch(fn, embeddings, labels, options, ["temperature"], { distance: () => new CosineSimilarityDistance(), reducer: avgNonZeroReducer });
-  const temperature = numberOption(fn, "temperature", b.options.temperature, 0.1, { above: 0 });
+  const temperature = numberOption(fn, "temperature", b.options.temperature, PML_DEFAULTS.supCon.temperature, { above: 0 });
   const d = b.distance;
   const title = `${fn}: ${d.name}, temperature ${temperature}, ${b.reducer.name}`;
   const columns = anchorColumns(d, true);
@@ -613,9 +614,9 @@ export function explainMultiSimilarityLoss<O extends MetricLossOptions & { alpha
 ): LossExplanation<AnchorRow> {
   const fn = "multiSimilarityLoss";
   const b = readBatch(fn, embeddings, labels, options, ["alpha", "beta", "base"], { distance: () => new CosineSimilarityDistance(), reducer: meanReducer });
-  const alpha = numberOption(fn, "alpha", b.options.alpha, 2, { above: 0 });
-  const beta = numberOption(fn, "beta", b.options.beta, 50, { above: 0 });
-  const base = numberOption(fn, "base", b.options.base, 0.5);
+  const alpha = numberOption(fn, "alpha", b.options.alpha, PML_DEFAULTS.multiSimilarity.alpha, { above: 0 });
+  const beta = numberOption(fn, "beta", b.options.beta, PML_DEFAULTS.multiSimilarity.beta, { above: 0 });
+  const base = numberOption(fn, "base", b.options.base, PML_DEFAULTS.multiSimilarity.base);
   const d = b.distance;
   const l = letter(d);
   const title = `${fn}: ${d.name}, alpha ${alpha}, beta ${beta}, base ${base}, ${b.reducer.name}`;
@@ -645,8 +646,8 @@ export function explainCircleLoss<O extends MetricLossOptions & { m?: number; ga
 ): LossExplanation<AnchorRow> {
   const fn = "circleLoss";
   const b = readBatch(fn, embeddings, labels, options, ["m", "gamma"], { distance: () => new CosineSimilarityDistance(), reducer: avgNonZeroReducer });
-  const m = numberOption(fn, "m", b.options.m, 0.4);
-  const gamma = numberOption(fn, "gamma", b.options.gamma, 80, { above: 0 });
+  const m = numberOption(fn, "m", b.options.m, PML_DEFAULTS.circle.m);
+  const gamma = numberOption(fn, "gamma", b.options.gamma, PML_DEFAULTS.circle.gamma, { above: 0 });
   const d = b.distance;
   const title = `${fn}: ${d.name}, m ${m}, gamma ${gamma}, ${b.reducer.name}`;
   const columns = anchorColumns(d, false);

@@ -5,6 +5,7 @@ import { meanReducer } from "../reducers/meanReducer";
 import { maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
 import type { LossExplanation, AnchorRow } from "./explain";
 import { explainMultiSimilarityLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link multiSimilarityLoss}. */
 export interface MultiSimilarityLossOptions extends MetricLossOptions {
@@ -53,9 +54,9 @@ export function multiSimilarityLoss(
       distance: () => new CosineSimilarityDistance(),
       reducer: meanReducer,
     });
-    const alpha = numberOption(FN, "alpha", inp.options.alpha, 2, { above: 0 });
-    const beta = numberOption(FN, "beta", inp.options.beta, 50, { above: 0 });
-    const base = numberOption(FN, "base", inp.options.base, 0.5);
+    const alpha = numberOption(FN, "alpha", inp.options.alpha, PML_DEFAULTS.multiSimilarity.alpha, { above: 0 });
+    const beta = numberOption(FN, "beta", inp.options.beta, PML_DEFAULTS.multiSimilarity.beta, { above: 0 });
+    const base = numberOption(FN, "base", inp.options.base, PML_DEFAULTS.multiSimilarity.base);
     const w = pairWeights(inp);
     if (tooFewPairs(w)) return zeroLoss(inp);
     const mat = inp.distance.matrix(inp.emb, inp.ref);

@@ -7,6 +7,7 @@ import type { ReducerFilter } from "../reducers/reducer";
 import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainNtXentLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link ntXentLoss}. */
 export interface NtXentLossOptions extends MetricLossOptions {
@@ -53,7 +54,7 @@ export function ntXentLoss(
       distance: () => new CosineSimilarityDistance(),
       reducer: meanReducer,
     });
-    const temperature = numberOption(FN, "temperature", inp.options.temperature, 0.07, { above: 0 });
+    const temperature = numberOption(FN, "temperature", inp.options.temperature, PML_DEFAULTS.ntXent.temperature, { above: 0 });
     const w = pairWeights(inp);
     if (tooFewPairs(w) || w.nPos === 0 || w.nNeg === 0) return zeroLoss(inp);
     const { n, r } = inp;

@@ -5,6 +5,7 @@ import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import { anySet, FLOAT32_TINY, maskedLogSumExp, metricLossInputs, pairWeights, toMask, tooFewPairs, zeroLoss, type MetricLossOptions } from "./metricLossInputs";
 import type { LossExplanation, AnchorRow } from "./explain";
 import { explainSupConLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link supConLoss}. */
 export interface SupConLossOptions extends MetricLossOptions {
@@ -48,7 +49,7 @@ export function supConLoss(
       distance: () => new CosineSimilarityDistance(),
       reducer: avgNonZeroReducer,
     });
-    const temperature = numberOption(FN, "temperature", inp.options.temperature, 0.1, { above: 0 });
+    const temperature = numberOption(FN, "temperature", inp.options.temperature, PML_DEFAULTS.supCon.temperature, { above: 0 });
     const w = pairWeights(inp);
     const pos = toMask(w.pos);
     const neg = toMask(w.neg);

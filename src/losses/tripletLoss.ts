@@ -9,6 +9,7 @@ import type { ReducerFilter } from "../reducers/reducer";
 import { metricLossInputs, zeroLoss, type MetricLossInputs, type MetricLossOptions } from "./metricLossInputs";
 import type { LossExplanation, TripletRow } from "./explain";
 import { explainTripletLoss } from "./explainMetric";
+import { PML_DEFAULTS } from "./defaults";
 
 /** Options of {@link tripletLoss}. */
 export interface TripletLossOptions extends MetricLossOptions {
@@ -73,7 +74,7 @@ export function tripletLoss(
       reducer: avgNonZeroReducer,
     });
     const settings: TripletSettings = {
-      margin: numberOption(FN, "margin", inp.options.margin, 0.05),
+      margin: numberOption(FN, "margin", inp.options.margin, PML_DEFAULTS.triplet.margin),
       swap: booleanOption(FN, "swap", inp.options.swap, false),
       smooth: booleanOption(FN, "smoothLoss", inp.options.smoothLoss, false),
       inverted: inp.distance.isInverted,
