@@ -271,6 +271,16 @@ function printTable(rows: Row[]): void {
     ];
     console.log(cells.map((c, i) => pad(c, widths[i] as number, i >= 1 && i <= 5)).join(" "));
   }
+  const corpusRows = rows.filter((r) => r.workload === "corpus_mining" || r.workload === "corpus_bruteforce");
+  if (corpusRows.length) {
+    console.log("\nCorpus mining throughput (queries per second, peak RSS):");
+    for (const row of corpusRows) {
+      for (const r of row.engines) {
+        if (r.median_ms === undefined || r.skipped) continue;
+        console.log(`  ${pad(row.workload, 18)} ${pad(r.engine, 12)} ${pad((row.n / (r.median_ms / 1000)).toFixed(0), 8, true)} q/s   ${r.peak_rss_mb?.toFixed(0) ?? "—"} MB`);
+      }
+    }
+  }
   if (skips.length) {
     console.log("\nSkipped:");
     for (const s of new Set(skips.map((s) => s.replace(/ N=\d+/, "")))) console.log(`  ${s}`);
