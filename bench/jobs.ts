@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createEncoder, loadMagicLibrary, pkSampler } from "semantic-gps";
+import { createEncoder, loadMagicLibrary, pkSampler, seededRandom } from "semantic-gps";
 
 /** Embedding width of every loss and miner workload (the D). */
 export const DIM = 128;
@@ -106,25 +106,8 @@ export interface Job {
   rows?: number;
 }
 
-/** mulberry32, the generator of src/train/random.ts, with Box–Muller normals. */
-export function rng(seed: number): { uniform(): number; normal(): number } {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = (): number => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-  return { uniform, normal };
-}
-
 function gaussian(count: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = r.normal();
   return out;
@@ -191,7 +174,7 @@ function trainJob(root: string): Omit<Job, "warmup" | "repeats"> {
   const tableLabels = new Int32Array(tableRows);
   for (let i = 0; i < tableRows; i++) tableLabels[i] = i % classes;
   // P×K batches: batchClasses distinct classes, perClass distinct rows of each (seeded).
-  const r = rng(43);
+  const r = seededRandom(43);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < tableRows; i++) byClass[i % classes]!.push(i);
   const batch = batchClasses * perClass;

@@ -5,8 +5,9 @@
  * The generator is mulberry32 (Tommy Ettinger's 32-bit mixer, public domain): one 32-bit state,
  * period 2^32, good enough for choosing batch members and negatives (not for cryptography).
  * PyTorch's and NumPy's generators are different, so draws never match the references' draws:
- * only the distributions do.
+ * only the distributions do. The generator itself is internal/random.ts, shared with training.
  */
+import { seededRandom } from "../internal/random";
 
 /** A seeded source of uniform numbers. */
 export interface Rng {
@@ -16,20 +17,10 @@ export interface Rng {
   int(n: number): number;
 }
 
-/** 2^32, to map a 32-bit state to [0, 1). */
-const TWO_POW_32 = 4294967296;
-
 /** A mulberry32 generator started from `seed` (any finite number; it is truncated to 32 bits). */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / TWO_POW_32;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
+  const r = seededRandom(seed);
+  return { next: r.uniform, int: r.int };
 }
 
 /** Shuffles `items` in place (Fisher–Yates) and returns it. */

@@ -3,7 +3,7 @@ import { normalizeRows } from "../distances/normalize";
 import { matMul, matMulData } from "../internal/linalg";
 import { argError, booleanOption, checkOptions, describeValue, enumOption, numberOption } from "../internal/validate";
 import { HASH_FEATURE_DEFAULTS, hashFeatures } from "./features";
-import { seededRandom } from "./random";
+import { seededRandom } from "../internal/random";
 
 /** Options of {@link createEncoder}. */
 export interface EncoderOptions {

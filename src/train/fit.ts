@@ -10,7 +10,7 @@ import { argError, booleanOption, checkOptions, describeValue, enumOption, numbe
 import { pkSampler } from "../miners/pkSampler";
 import type { FigureLang } from "../figures/text";
 import type { NgramEncoder } from "./encoder";
-import { seededRandom } from "./random";
+import { seededRandom } from "../internal/random";
 import { LiveView, type LiveMode, type LiveState, type ProgressStream } from "./liveView";
 
 /** A metric loss as fit calls it: embeddings [B, D], the batch's labels, and the miner's tuple if any. Returns a scalar. */

@@ -1,6 +1,7 @@
 /**
- * The seeded generator behind the encoder's initial weights and the batch order of `fit`, so
- * that the same seed gives the same numbers on the same backend.
+ * The library's one seeded generator: the encoder's initial weights, the batch order of `fit`,
+ * and (through miners/random.ts) the sampling miners, the P×K sampler and random corpus mining,
+ * so that the same seed gives the same numbers on the same backend.
  *
  * mulberry32 (Tommy Ettinger's 32-bit mixer, public domain): one 32-bit state, period 2^32.
  * Normal draws use the Box–Muller transform. PyTorch's generator is different, so draws never
