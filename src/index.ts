@@ -73,7 +73,7 @@ export { display, createDisplay, type DisplayHandle, type Displayable } from "./
 export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
 // Training data, encoder and fit (src/train), metrics and diagnostics (src/eval).
 export { loadMagicLibrary, loadTutorialVectors, loadWords, dataDir, type MagicLibrary, type LabelledTexts, type Split, type TutorialVectors, type WordLists, type WordPair } from "./train/datasets";
-export { hashFeatures, normalizeText, textTokens, PORTUGUESE_STOPWORDS, type HashFeatureOptions } from "./train/features";
+export { hashFeatures, hashFeaturesSparse, sparseRows, type SparseFeatures, normalizeText, textTokens, PORTUGUESE_STOPWORDS, type HashFeatureOptions } from "./train/features";
 export { createEncoder, NgramEncoder, type EncoderOptions } from "./train/encoder";
 export { seededRandom, type SeededRandom } from "./internal/random";
 export { retrievalMetrics, RetrievalReport, precisionAt1, rPrecision, mapAtR, meanAveragePrecision, meanReciprocalRank, recallAtK, PML_METRIC_NAMES, type RetrievalOptions, type RetrievalMetrics, type KnnDistance } from "./eval/retrieval";

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { normalizeRows } from "../distances/normalize";
 import { matMul, matMulData } from "../internal/linalg";
 import { argError, booleanOption, checkOptions, describeValue, enumOption, numberOption } from "../internal/validate";
-import { HASH_FEATURE_DEFAULTS, hashFeatures } from "./features";
+import { sparseMatMul } from "../internal/sparse";
+import { HASH_FEATURE_DEFAULTS, hashFeatures, hashFeaturesSparse, type SparseFeatures } from "./features";
 import { seededRandom } from "../internal/random";
 
 /** Options of {@link createEncoder}. */
@@ -29,11 +30,14 @@ const FN = "createEncoder";
 /**
  * A small text encoder that trains from scratch in seconds on a CPU:
  *
- *     x = hashed words + character 3- and 4-grams          (fixed, see hashFeatures)
+ *     x = hashed words + character 3- and 4-grams          (fixed, see hashFeatures; ~50 of 2048 non-zero)
  *     h = activation(x · W1 + b1)                            (hidden > 0)
  *     e = h · W2 + b2,   then e / ‖e‖ when `normalize`
  *
  * Its parameters are tf variables (`variables`) that `fit` updates; `dispose()` frees them.
+ * Texts go through the first layer as sparse rows (`featurizeSparse`): only the non-zero
+ * features are multiplied, forward and backward, which is what makes training fast on the wasm
+ * backend. A dense feature tensor gives the same embeddings up to float32 rounding.
  */
 export class NgramEncoder {
   readonly options: Readonly<ResolvedEncoderOptions>;
@@ -69,18 +73,39 @@ export class NgramEncoder {
     return hashFeatures(texts, { buckets: this.options.buckets, minN: HASH_FEATURE_DEFAULTS.minN, maxN: HASH_FEATURE_DEFAULTS.maxN });
   }
 
+  /** The fixed input features of texts as compressed sparse rows (the same numbers as `featurize`). */
+  featurizeSparse(texts: readonly string[]): SparseFeatures {
+    return hashFeaturesSparse(texts, { buckets: this.options.buckets, minN: HASH_FEATURE_DEFAULTS.minN, maxN: HASH_FEATURE_DEFAULTS.maxN });
+  }
+
   /** The input features of texts as a new [N, buckets] tensor (the caller disposes it). */
   features(texts: readonly string[]): tf.Tensor2D {
     return tf.tensor2d(this.featurize(texts), [texts.length, this.options.buckets]);
   }
 
-  /** Differentiable forward pass from features [N, buckets] to embeddings [N, dim]. */
-  forward(x: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * Differentiable forward pass from features — a dense [N, buckets] tensor or sparse rows from
+   * `featurizeSparse` — to embeddings [N, dim].
+   */
+  forward(x: tf.Tensor2D | SparseFeatures): tf.Tensor2D {
     this.checkLive();
+    const sparse = !(x instanceof tf.Tensor);
+    const FN_F = "NgramEncoder.forward";
+    if (sparse) {
+      const s = x as SparseFeatures;
+      if (s === null || typeof s !== "object" || !(s.indptr instanceof Int32Array) || !(s.indices instanceof Int32Array) || !(s.values instanceof Float32Array)) {
+        throw argError(FN_F, "x", "a [N, buckets] tensor or sparse rows from featurizeSparse()", describeValue(x), "type");
+      }
+      if (s.cols !== this.options.buckets) throw argError(FN_F, "x", `${this.options.buckets} columns (the encoder's buckets)`, `${s.cols}`);
+    } else if (x.rank !== 2 || x.shape[1] !== this.options.buckets) {
+      throw argError(FN_F, "x", `a [N, ${this.options.buckets}] tensor`, `shape [${x.shape.join(", ")}]`);
+    }
     return tf.tidy(() => {
       const v = this.variables as tf.Tensor[];
       // x is data (features): only the weights are differentiated.
-      let h: tf.Tensor2D = tf.add(matMulData(x, v[0] as tf.Tensor2D), v[1] as tf.Tensor);
+      const w1 = v[0] as tf.Tensor2D;
+      const first = sparse ? sparseMatMul(x as SparseFeatures, w1) : matMulData(x as tf.Tensor2D, w1);
+      let h: tf.Tensor2D = tf.add(first, v[1] as tf.Tensor);
       if (v.length === 4) {
         h = this.options.activation === "tanh" ? tf.tanh(h) : tf.relu(h);
         h = tf.add(matMul(h, v[2] as tf.Tensor2D), v[3] as tf.Tensor);
@@ -94,7 +119,7 @@ export class NgramEncoder {
     this.checkLive();
     if (input instanceof tf.Tensor) return this.forward(input);
     if (!Array.isArray(input)) throw argError("NgramEncoder.embed", "input", "an array of strings or a feature tensor", describeValue(input), "type");
-    return tf.tidy(() => this.forward(this.features(input)));
+    return this.forward(this.featurizeSparse(input));
   }
 
   /** Embeddings of texts as plain rows of numbers (for figures and metrics). */

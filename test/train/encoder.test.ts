@@ -2,7 +2,7 @@ import "../helpers/setup";
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, hashFeatures, normalizeText, textTokens } from "semantic-gps";
+import { createEncoder, hashFeatures, hashFeaturesSparse, sparseRows, normalizeText, textTokens } from "semantic-gps";
 import { assertNoLeak } from "../helpers/fixtures";
 
 describe("hashed n-gram features", () => {
@@ -24,6 +24,37 @@ describe("hashed n-gram features", () => {
     const f = hashFeatures(["dragão", "dragões", "imposto"]);
     const dot = (a: number, b: number): number => f.subarray(a * 2048, (a + 1) * 2048).reduce((s, v, k) => s + v * f[b * 2048 + k]!, 0);
     assert.ok(dot(0, 1) > dot(0, 2) + 0.2);
+  });
+  it("gives the same numbers as sparse rows, bit for bit", () => {
+    const texts = ["O último dragão", "", "dragão dragões dragão", "Balanço patrimonial da empresa", "a a a"];
+    for (const buckets of [2048, 64, 7]) {
+      const dense = hashFeatures(texts, { buckets });
+      const s = hashFeaturesSparse(texts, { buckets });
+      assert.equal(s.rows, texts.length);
+      assert.equal(s.cols, buckets);
+      const rebuilt = new Float32Array(texts.length * buckets);
+      for (let r = 0; r < s.rows; r++) {
+        for (let k = s.indptr[r]!; k < s.indptr[r + 1]!; k++) {
+          if (k > s.indptr[r]!) assert.ok(s.indices[k]! > s.indices[k - 1]!, "columns ascending");
+          assert.notEqual(s.values[k], 0);
+          rebuilt[r * buckets + s.indices[k]!] = s.values[k]!;
+        }
+      }
+      assert.deepEqual(rebuilt, dense);
+    }
+    // The empty text has no entries; a title has a few dozen of 2048.
+    const s = hashFeaturesSparse(texts);
+    assert.equal(s.indptr[2]! - s.indptr[1]!, 0);
+    assert.ok(s.indptr[1]! - s.indptr[0]! > 10 && s.indptr[1]! - s.indptr[0]! < 100);
+  });
+  it("picks sparse rows for a batch, in order, and names a bad row", () => {
+    const s = hashFeaturesSparse(["rei", "rainha", "abacaxi"], { buckets: 32 });
+    const b = sparseRows(s, [2, 0, 2]);
+    const dense = hashFeatures(["abacaxi", "rei", "abacaxi"], { buckets: 32 });
+    const rebuilt = new Float32Array(3 * 32);
+    for (let r = 0; r < 3; r++) for (let k = b.indptr[r]!; k < b.indptr[r + 1]!; k++) rebuilt[r * 32 + b.indices[k]!] = b.values[k]!;
+    assert.deepEqual(rebuilt, dense);
+    assert.throws(() => sparseRows(s, [0, 3]), /sparseRows: 'at' must be row indices in \[0, 3\), but got 3 at \[1\]/);
   });
   it("validates its arguments", () => {
     assert.throws(() => hashFeatures(["a", 3 as never]), /hashFeatures: 'texts' must be an array of strings, but got 3 at \[1\]/);
@@ -82,6 +113,36 @@ describe("createEncoder", () => {
     g2.value.dispose();
     tf.dispose(Object.values(g2.grads));
     x.dispose();
+    enc.dispose();
+  });
+  it("gives the same embeddings and gradients from sparse rows as from the dense feature tensor", () => {
+    const enc = createEncoder({ seed: 2 });
+    const texts = ["O rei e a rainha", "abacaxi maduro", "", "Dragões e magos na torre", "Balanço patrimonial"];
+    const dense = enc.features(texts);
+    const sparse = enc.featurizeSparse(texts);
+    const w = tf.tidy(() => tf.randomNormal([texts.length, enc.dim], 0, 1, "float32", 3));
+    const run = (x: typeof dense | typeof sparse) => tf.variableGrads(() => tf.sum(tf.mul(enc.forward(x), w)) as tf.Scalar, enc.variables);
+    const a = run(dense);
+    const b = run(sparse);
+    assert.ok(Math.abs(a.value.dataSync()[0]! - b.value.dataSync()[0]!) < 1e-5);
+    const ea = enc.forward(dense);
+    const eb = enc.forward(sparse);
+    const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(ea, eb))).dataSync()[0]!);
+    assert.ok(gap < 1e-6, `embeddings differ by ${gap}`);
+    for (const v of enc.variables) {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a.grads[v.name]!, b.grads[v.name]!))).dataSync()[0]!);
+      const scale = tf.tidy(() => tf.max(tf.abs(a.grads[v.name]!)).dataSync()[0]!);
+      assert.ok(scale > 0 && d <= 1e-5 * scale, `${v.name}: gradients differ by ${d} (scale ${scale})`);
+    }
+    // embed(texts) takes the sparse path.
+    const ec = enc.embed(texts);
+    assert.deepEqual(ec.dataSync(), eb.dataSync());
+    tf.dispose([dense, w, a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads), ea, eb, ec]);
+    assert.throws(() => enc.forward(hashFeaturesSparse(["a"], { buckets: 64 })), /NgramEncoder.forward: 'x' must be 2048 columns \(the encoder's buckets\), but got 64/);
+    const wrong = tf.zeros([2, 64]) as tf.Tensor2D;
+    assert.throws(() => enc.forward(wrong), /NgramEncoder.forward: 'x' must be a \[N, 2048\] tensor, but got shape \[2, 64\]/);
+    wrong.dispose();
+    assertNoLeak(() => enc.embed(texts).dispose(), "sparse embed");
     enc.dispose();
   });
   it("validates its options", () => {
