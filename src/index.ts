@@ -75,6 +75,7 @@ export { SINK_SYMBOL, type DisplaySink } from "./display/sink";
 export { loadMagicLibrary, loadTutorialVectors, loadWords, dataDir, type MagicLibrary, type LabelledTexts, type Split, type TutorialVectors, type WordLists, type WordPair } from "./train/datasets";
 export { hashFeatures, hashFeaturesSparse, sparseRows, type SparseFeatures, normalizeText, textTokens, PORTUGUESE_STOPWORDS, type HashFeatureOptions } from "./train/features";
 export { createEncoder, NgramEncoder, type EncoderOptions } from "./train/encoder";
+export { FusedAdam, type AdamOptions } from "./train/adam";
 export { seededRandom, type SeededRandom } from "./internal/random";
 export { retrievalMetrics, RetrievalReport, precisionAt1, rPrecision, mapAtR, meanAveragePrecision, meanReciprocalRank, recallAtK, PML_METRIC_NAMES, type RetrievalOptions, type RetrievalMetrics, type KnnDistance } from "./eval/retrieval";
 export { pcaFit, pca, type Pca } from "./figures/pca";

@@ -11,6 +11,8 @@ import { pkSampler } from "../miners/pkSampler";
 import type { FigureLang } from "../figures/text";
 import type { NgramEncoder } from "./encoder";
 import { seededRandom } from "../internal/random";
+import { FusedAdam } from "./adam";
+import { sparseRows } from "./features";
 import { LiveView, type LiveMode, type LiveState, type ProgressStream } from "./liveView";
 
 /** A metric loss as fit calls it: embeddings [B, D], the batch's labels, and the miner's tuple if any. Returns a scalar. */
@@ -101,7 +103,7 @@ export interface FitOptions extends FitCallbacks {
   evalDistance?: KnnDistance;
   /** Keep the embeddings of the held-out set (else the training set) every this many epochs, for animation (default: ⌈epochs / 30⌉; 0 = none). */
   snapshotEvery?: number;
-  /** Stop at the first NaN or infinite loss or gradient, saying why (default true). */
+  /** Stop at the first NaN or infinite loss or gradient, saying why (default true). When false, such a step is skipped (the parameters stay as they were) and training goes on. */
   stopOnNaN?: boolean;
   /** "auto" (default: notebook view in a kernel, progress bar on a TTY stderr, else nothing), "notebook", "terminal" or "off". */
   live?: LiveMode;
@@ -223,7 +225,8 @@ function isFunction(v: unknown): v is (...args: never[]) => unknown {
  *     total = lossWeight · loss(embeddings, labels, miner?(embeddings, labels))
  *           + taskLossWeight · crossEntropy(embeddings · W + b, labels)
  *
- * with Adam (β = 0.9, 0.999, ε = 1e-8 set explicitly — tfjs' default ε is 1e-7, PyTorch's 1e-8).
+ * with PyTorch's Adam (β = 0.9, 0.999, ε = 1e-8 — tfjs' own defaults to ε = 1e-7; see FusedAdam).
+ * The texts enter the encoder as sparse rows (only their non-zero features are multiplied).
  * Batches are P×K (P classes, K items each, see pkSampler) so every anchor has positives and
  * negatives. Seeded: the same encoder seed and fit seed give the same numbers on the same backend.
  *
@@ -294,10 +297,9 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
 
   const rng = seededRandom(seed);
   const sampler = pkSampler(train.labels, { p: P, k: K, seed });
-  const buckets = encoder.options.buckets;
-  const trainX = encoder.featurize(train.texts);
+  const trainX = encoder.featurizeSparse(train.texts);
   const snapSet = evalSet ?? train;
-  const snapX = encoder.featurize(snapSet.texts);
+  const snapX = encoder.featurizeSparse(snapSet.texts);
 
   let head: ClassifierHead | null = null;
   if (taskWeight > 0) {
@@ -313,11 +315,11 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
     head = { weights, bias, logits: (e) => tf.tidy(() => tf.add(matMul(e, weights as unknown as tf.Tensor2D), bias) as tf.Tensor2D) };
   }
   const varList = [...encoder.variables, ...(head ? [head.weights, head.bias] : [])];
-  const optimizer = tf.train.adam(lr, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON);
+  const optimizer = new FusedAdam(varList, { learningRate: lr, beta1: ADAM_BETA1, beta2: ADAM_BETA2, epsilon: ADAM_EPSILON });
 
   /** Embeddings of the snapshot set as rows (a forward pass without gradient). */
   const embedSnapshotSet = (): number[][] =>
-    tf.tidy(() => encoder.forward(tf.tensor2d(snapX, [snapSet.texts.length, buckets]))).arraySync() as number[][];
+    tf.tidy(() => encoder.forward(snapX).arraySync() as number[][]);
   const evaluate = (rows: number[][]): Partial<EpochRecord> => {
     if (!evalSet) return {};
     const m = retrievalMetrics(rows, evalSet.labels, { distance: (o.evalDistance as KnnDistance | undefined) ?? "euclidean" });
@@ -368,15 +370,13 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
         const idx = sampler.next();
         const B = idx.length;
         const yb = Int32Array.from(idx, (i) => train.labels[i] as number);
-        const xb = new Float32Array(B * buckets);
-        idx.forEach((i, r) => xb.set(trainX.subarray(i * buckets, (i + 1) * buckets), r * buckets));
-        const xt = tf.tensor2d(xb, [B, buckets]);
+        const xb = sparseRows(trainX, idx);
         let embData: Float32Array = new Float32Array(0);
         let tuple: IndexTuple | undefined;
         let metricValue = NaN;
         let taskValue = NaN;
         const { value, grads } = tf.variableGrads(() => {
-          const emb = encoder.forward(xt);
+          const emb = encoder.forward(xb);
           embData = Float32Array.from(emb.dataSync() as Float32Array);
           tuple = miner ? miner(emb, yb) : undefined;
           const metric = lossFn(emb, yb, tuple);
@@ -392,28 +392,23 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
           }
           return total as tf.Scalar;
         }, varList);
-        xt.dispose();
         const lossValue = value.dataSync()[0] as number;
         value.dispose();
         let bad: string | null = null;
         if (!Number.isFinite(lossValue)) {
           bad = `the loss became ${lossValue} (metric loss ${metricValue}${head ? `, classification loss ${taskValue}` : ""})`;
         } else {
-          const gradSum = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(g))));
-          const gs = gradSum.dataSync()[0] as number;
-          gradSum.dispose();
-          if (!Number.isFinite(gs)) {
-            const which = Object.entries(grads).find(([, g]) => {
-              const t = tf.sum(g);
-              const finite = Number.isFinite(t.dataSync()[0] as number);
-              t.dispose();
-              return !finite;
-            });
-            bad = `the gradient of variable '${which?.[0] ?? "?"}' became ${gs} while the loss was finite (${lossValue.toPrecision(4)}) — typically a norm or square root differentiated at exactly 0`;
+          // The update and the gradient check in one pass: a non-finite gradient changes nothing.
+          const which = optimizer.step(varList.map((v) => grads[v.name]));
+          if (which >= 0) {
+            const name = (varList[which] as tf.Variable).name;
+            const g = grads[name] as tf.Tensor;
+            const sample = tf.tidy(() => tf.sum(g).dataSync()[0] as number);
+            bad = `the gradient of variable '${name}' became ${sample} while the loss was finite (${lossValue.toPrecision(4)}) — typically a norm or square root differentiated at exactly 0`;
           }
         }
+        tf.dispose(Object.values(grads));
         if (bad && stopOnNaN) {
-          tf.dispose(Object.values(grads));
           const cause = explainNaN(embData, B, encoder.dim, yb, margin);
           stopped = {
             reason: "nan",
@@ -425,9 +420,6 @@ export async function fit(encoder: NgramEncoder, data: TextDataset, options: Fit
           console.warn(stopped.message);
           break;
         }
-        // tfjs types AdamOptimizer.applyGradients as taking Variables; it reads the gradient tensors by variable name.
-        optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-        tf.dispose(Object.values(grads));
         const active = margin === undefined ? NaN : activeFraction(embData, B, encoder.dim, yb, tuple, margin, monitorDistance);
         sumLoss += lossValue;
         sumMetric += metricValue;
