@@ -83,25 +83,48 @@ function sparseTransposedTimesDense(x: CsrMatrix, dy: ArrayLike<number>, h: numb
   }
 }
 
+/** The activation a {@link sparseAffine} layer applies. */
+export type SparseActivation = "linear" | "relu" | "tanh";
+
 /**
- * `x · w` for sparse data `x` [N, K] and a weight `w` [K, H]; differentiable in `w` only
- * (∂/∂w = xᵀ · dy, computed from the non-zeros). The caller checks that `x.cols` equals K.
+ * `act(x · w + b)` for sparse data `x` [N, K], a weight `w` [K, H] and a bias `b` [H], as one
+ * op differentiable in `w` and `b`: the bias, the activation and their gradients run in the
+ * same JS passes as the sparse product, instead of an add, an activation and, backward, a
+ * broadcast sum and a mask — five small backend ops per step with a dispatch cost each.
+ * Gradients as PyTorch takes them: ReLU passes where its output is > 0, tanh scales by 1 − y².
  */
-export function sparseMatMul(x: CsrMatrix, w: tf.Tensor2D): tf.Tensor2D {
+export function sparseAffine(x: CsrMatrix, w: tf.Tensor2D, b: tf.Tensor1D, activation: SparseActivation): tf.Tensor2D {
   const h = w.shape[1];
-  const op = tf.customGrad(((wv: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((wv: tf.Tensor, bv: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
-    const out = new Float32Array(x.rows * h);
-    // The view of w is read before any other TensorFlow.js call (which could move the heap).
-    sparseTimesDense(x, peekValues(wv), h, out);
+    const n = x.rows;
+    const y = new Float32Array(n * h);
+    sparseTimesDense(x, peekValues(wv), h, y);
+    const bias = peekValues(bv);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < h; c++) {
+        const z = (y[r * h + c] as number) + (bias[c] as number);
+        y[r * h + c] = activation === "relu" ? (z > 0 ? z : 0) : activation === "tanh" ? Math.tanh(z) : z;
+      }
+    }
     return {
-      value: tf.tensor2d(out, [x.rows, h]),
+      value: tf.tensor2d(y, [n, h]),
       gradFunc: (dy: tf.Tensor) => {
+        const g = peekValues(dy);
+        const dz = new Float32Array(n * h);
+        const db = new Float64Array(h);
+        for (let k = 0; k < n * h; k++) {
+          const yk = y[k] as number;
+          const d = activation === "relu" ? (yk > 0 ? (g[k] as number) : 0) : activation === "tanh" ? (g[k] as number) * (1 - yk * yk) : (g[k] as number);
+          dz[k] = d;
+          db[k % h] = (db[k % h] as number) + (dz[k] as number);
+        }
         const dw = uploadBuffer(x.cols * h);
-        sparseTransposedTimesDense(x, peekValues(dy), h, dw);
-        return tf.tensor2d(dw, [x.cols, h]);
+        sparseTransposedTimesDense(x, dz, h, dw);
+        const dwT = tf.tensor2d(dw, [x.cols, h]);
+        return [dwT, tf.tensor1d(Float32Array.from(db))];
       },
     };
   }) as unknown as CustomFn);
-  return op(w) as tf.Tensor2D;
+  return op(w, b) as tf.Tensor2D;
 }

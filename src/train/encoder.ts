@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { normalizeRows } from "../distances/normalize";
 import { matMul, matMulData } from "../internal/linalg";
 import { argError, booleanOption, checkOptions, describeValue, enumOption, numberOption } from "../internal/validate";
-import { sparseMatMul } from "../internal/sparse";
+import { sparseAffine } from "../internal/sparse";
 import { HASH_FEATURE_DEFAULTS, hashFeatures, hashFeaturesSparse, type SparseFeatures } from "./features";
 import { seededRandom } from "../internal/random";
 
@@ -104,12 +104,18 @@ export class NgramEncoder {
       const v = this.variables as tf.Tensor[];
       // x is data (features): only the weights are differentiated.
       const w1 = v[0] as tf.Tensor2D;
-      const first = sparse ? sparseMatMul(x as SparseFeatures, w1) : matMulData(x as tf.Tensor2D, w1);
-      let h: tf.Tensor2D = tf.add(first, v[1] as tf.Tensor);
-      if (v.length === 4) {
-        h = this.options.activation === "tanh" ? tf.tanh(h) : tf.relu(h);
-        h = tf.add(matMul(h, v[2] as tf.Tensor2D), v[3] as tf.Tensor);
+      const b1 = v[1] as tf.Tensor1D;
+      const hidden = v.length === 4;
+      const act = this.options.activation;
+      let h: tf.Tensor2D;
+      if (sparse) {
+        // One op: product over the non-zeros, bias and activation (see sparseAffine).
+        h = sparseAffine(x as SparseFeatures, w1, b1, hidden ? act : "linear");
+      } else {
+        h = tf.add(matMulData(x as tf.Tensor2D, w1), b1);
+        if (hidden) h = act === "tanh" ? tf.tanh(h) : tf.relu(h);
       }
+      if (hidden) h = tf.add(matMul(h, v[2] as tf.Tensor2D), v[3] as tf.Tensor);
       return (this.options.normalize ? normalizeRows(h) : h) as tf.Tensor2D;
     });
   }
