@@ -5,7 +5,7 @@ import type { TensorInput } from "../internal/validate";
 import { numberOption } from "../internal/validate";
 import { avgNonZeroReducer } from "../reducers/avgNonZeroReducer";
 import type { ReducerFilter } from "../reducers/reducer";
-import { metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
+import { metricLossInputs, pairRow, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainContrastiveLoss } from "./explainMetric";
 import { PML_DEFAULTS } from "./defaults";
@@ -87,45 +87,70 @@ const FUSED_MIN_MATRIX = 2 ** 14;
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
 function fusedContrastive(mat: tf.Tensor2D, w: PairWeights, posMargin: number, negMargin: number, inverted: boolean, filter: ReducerFilter): tf.Scalar {
+  const [n, r] = mat.shape;
+  const hasLow = filter.low !== undefined;
+  const hasHigh = filter.high !== undefined;
+  const low = filter.low ?? 0;
+  const high = filter.high ?? 0;
+  // Each side's loss at entry (i, j) (positive pairs: sign · (d − posMargin), negative pairs:
+  // −sign · (d − negMargin), sign = −1 for a similarity), rounded to float32 as the backend
+  // would, then relu; a loss the reducer filters out (not > low, not < high) counts for nothing.
+  const posSign = inverted ? -1 : 1;
+  const negSign = -posSign;
+  const f = Math.fround;
+  const wp = new Float32Array(r);
+  const wn = new Float32Array(r);
   // Read in place: no tf call until the value and the gradient are done.
   const mv = peekValues(mat);
-  const size = mv.length;
-  const grad = new Float32Array(size);
-  const { low, high } = filter;
-  const keep = (loss: number): boolean => !((low !== undefined && !(loss > low)) || (high !== undefined && !(loss < high)));
-  // One side (positive or negative pairs): its loss at entry k (sign +1: relu(d − margin);
-  // −1: relu(margin − d)), or −1 when the entry is not on this side or the reducer drops it.
-  const lossAt = (weights: Float32Array, margin: number, sign: number, k: number): number => {
-    if ((weights[k] as number) === 0) return -1;
-    const v = Math.fround(sign * ((mv[k] as number) - margin));
-    const loss = v > 0 ? v : 0;
-    return keep(loss) ? loss : -1;
-  };
-  const side = (weights: Float32Array, margin: number, sign: number): { sum: number; count: number } => {
-    let sum = 0;
-    let count = 0;
-    for (let k = 0; k < size; k++) {
-      const loss = lossAt(weights, margin, sign, k);
-      if (loss < 0) continue;
-      sum += (weights[k] as number) * loss;
-      count += weights[k] as number;
+  let pSum = 0;
+  let pCount = 0;
+  let nSum = 0;
+  let nCount = 0;
+  for (let i = 0; i < n; i++) {
+    pairRow(w, i, r, wp, wn);
+    const row = i * r;
+    for (let j = 0; j < r; j++) {
+      const d = mv[row + j] as number;
+      const a = wp[j] as number;
+      if (a !== 0) {
+        const v = f(posSign * (d - posMargin));
+        const loss = v > 0 ? v : 0;
+        if (!((hasLow && !(loss > low)) || (hasHigh && !(loss < high)))) (pSum += a * loss), (pCount += a);
+      }
+      const b = wn[j] as number;
+      if (b !== 0) {
+        const v = f(negSign * (d - negMargin));
+        const loss = v > 0 ? v : 0;
+        if (!((hasLow && !(loss > low)) || (hasHigh && !(loss < high)))) (nSum += b * loss), (nCount += b);
+      }
     }
-    return { sum, count };
-  };
-  const posSign = inverted ? -1 : 1;
-  const p = side(w.pos, posMargin, posSign);
-  const q = side(w.neg, negMargin, -posSign);
-  const div = (c: number): number => (filter.divide === "count" ? (c > 0 ? 1 / c : 0) : c > 0 ? 1 : 0);
-  const sp = div(p.count);
-  const sn = div(q.count);
-  // Second pass, now that the divisors are known: one float32 gradient, no per-side buffers.
-  for (let k = 0; k < size; k++) {
-    let gk = 0;
-    if (lossAt(w.pos, posMargin, posSign, k) > 0) gk += (w.pos[k] as number) * posSign * sp;
-    if (lossAt(w.neg, negMargin, -posSign, k) > 0) gk -= (w.neg[k] as number) * posSign * sn;
-    grad[k] = gk;
   }
-  const value = p.sum * sp + q.sum * sn;
+  const div = (c: number): number => (filter.divide === "count" ? (c > 0 ? 1 / c : 0) : c > 0 ? 1 : 0);
+  // Second pass, now that the divisors are known: the gradient of the entries whose loss is
+  // positive and kept.
+  const gp = posSign * div(pCount);
+  const gn = posSign * div(nCount);
+  const grad = new Float32Array(n * r);
+  for (let i = 0; i < n; i++) {
+    pairRow(w, i, r, wp, wn);
+    const row = i * r;
+    for (let j = 0; j < r; j++) {
+      const d = mv[row + j] as number;
+      let gk = 0;
+      const a = wp[j] as number;
+      if (a !== 0) {
+        const loss = f(posSign * (d - posMargin));
+        if (loss > 0 && !((hasLow && !(loss > low)) || (hasHigh && !(loss < high)))) gk += a * gp;
+      }
+      const b = wn[j] as number;
+      if (b !== 0) {
+        const loss = f(negSign * (d - negMargin));
+        if (loss > 0 && !((hasLow && !(loss > low)) || (hasHigh && !(loss < high)))) gk -= b * gn;
+      }
+      grad[row + j] = gk;
+    }
+  }
+  const value = pSum * div(pCount) + nSum * div(nCount);
   const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, m.shape)) };

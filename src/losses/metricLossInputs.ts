@@ -110,12 +110,19 @@ export function zeroLoss(inp: MetricLossInputs): tf.Scalar {
 
 /** Positive and negative pairs as N × R multiplicity matrices (row-major), with the list lengths. */
 export interface PairWeights {
-  pos: Float32Array;
-  neg: Float32Array;
+  readonly pos: Float32Array;
+  readonly neg: Float32Array;
   /** Length of the positive-pair list (counting duplicates). */
   nPos: number;
   /** Length of the negative-pair list (counting duplicates). */
   nNeg: number;
+  /**
+   * Set when the pairs are all pairs by label (no tuple): then pos[i·R + j] is 1 exactly when
+   * refLabels[j] = labels[i] (and i ≠ j for one batch), neg[i·R + j] when they differ. Loops
+   * that test the labels themselves never build `pos` and `neg` (two N × R arrays, 128 MB at
+   * N = 4096), which are only made on first access.
+   */
+  readonly byLabel?: { labels: Int32Array; refLabels: Int32Array; self: boolean };
 }
 
 /**
@@ -125,31 +132,46 @@ export interface PairWeights {
  */
 export function pairWeights(inp: MetricLossInputs): PairWeights {
   const { n, r, tuple } = inp;
-  const pos = new Float32Array(n * r);
-  const neg = new Float32Array(n * r);
   if (tuple === undefined) {
     const y = inp.labels as Int32Array;
     const ry = inp.refLabels as Int32Array;
     const self = inp.ref === undefined;
-    let nPos = 0;
-    let nNeg = 0;
-    for (let i = 0; i < n; i++) {
-      const yi = y[i];
-      const row = i * r;
-      for (let j = 0; j < r; j++) {
-        if (ry[j] === yi) {
-          if (!self || i !== j) {
-            pos[row + j] = 1;
-            nPos++;
-          }
-        } else {
-          neg[row + j] = 1;
-          nNeg++;
+    // The counts from the class sizes; the matrices only when someone reads them.
+    const refCount = new Map<number, number>();
+    for (let j = 0; j < r; j++) refCount.set(ry[j] as number, (refCount.get(ry[j] as number) ?? 0) + 1);
+    let same = 0;
+    for (let i = 0; i < n; i++) same += refCount.get(y[i] as number) ?? 0;
+    const nPos = self ? same - n : same;
+    const nNeg = n * r - same;
+    let built: { pos: Float32Array; neg: Float32Array } | null = null;
+    const build = (): { pos: Float32Array; neg: Float32Array } => {
+      const pos = new Float32Array(n * r);
+      const neg = new Float32Array(n * r);
+      for (let i = 0; i < n; i++) {
+        const yi = y[i];
+        const row = i * r;
+        for (let j = 0; j < r; j++) {
+          if (ry[j] === yi) {
+            if (!self || i !== j) pos[row + j] = 1;
+          } else neg[row + j] = 1;
         }
       }
-    }
-    return { pos, neg, nPos, nNeg };
+      return { pos, neg };
+    };
+    return {
+      get pos() {
+        return (built ??= build()).pos;
+      },
+      get neg() {
+        return (built ??= build()).neg;
+      },
+      nPos,
+      nNeg,
+      byLabel: { labels: y, refLabels: ry, self },
+    };
   }
+  const pos = new Float32Array(n * r);
+  const neg = new Float32Array(n * r);
   const add = (w: Float32Array, a: Int32Array, o: Int32Array): void => {
     for (let k = 0; k < a.length; k++) w[(a[k] as number) * r + (o[k] as number)]! += 1;
   };
@@ -161,6 +183,27 @@ export function pairWeights(inp: MetricLossInputs): PairWeights {
   add(pos, tuple.a1, tuple.p);
   add(neg, tuple.a2, tuple.n);
   return { pos, neg, nPos: tuple.a1.length, nNeg: tuple.a2.length };
+}
+
+/**
+ * Row i of the pair weights into `pos` and `neg` (length R): from the labels when the pairs
+ * are all pairs by label (the N × R matrices are then never built), else copied.
+ */
+export function pairRow(w: PairWeights, i: number, r: number, pos: Float32Array, neg: Float32Array): void {
+  const b = w.byLabel;
+  if (b === undefined) {
+    pos.set(w.pos.subarray(i * r, (i + 1) * r));
+    neg.set(w.neg.subarray(i * r, (i + 1) * r));
+    return;
+  }
+  const yi = b.labels[i];
+  const ry = b.refLabels;
+  for (let j = 0; j < r; j++) {
+    const same = ry[j] === yi;
+    pos[j] = same ? 1 : 0;
+    neg[j] = same ? 0 : 1;
+  }
+  if (b.self) pos[i] = 0;
 }
 
 /** PML's rule for pair losses: when both lists have at most one pair, the loss is 0. */

@@ -4,7 +4,7 @@ import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance"
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
 import type { ReducerFilter } from "../reducers/reducer";
-import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
+import { FLOAT32_TINY, maskedRowMax, metricLossInputs, pairRow, pairWeights, tooFewPairs, zeroLoss, type MetricLossOptions, type PairWeights } from "./metricLossInputs";
 import type { LossExplanation, PairRow } from "./explain";
 import { explainNtXentLoss } from "./explainMetric";
 import { PML_DEFAULTS } from "./defaults";
@@ -97,26 +97,34 @@ const FUSED_MIN_MATRIX = 2 ** 14;
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
 function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number, r: number, filter: ReducerFilter): tf.Scalar {
-  // Read in place: no tf call until the value and the gradient are done.
-  const mv = peekValues(mat);
   // ∂(Σ kept w·loss)/∂z, unscaled; the reducer's divisor and the temperature are applied on the backend.
   const g = new Float32Array(n * r);
+  const z = new Float64Array(r); // this anchor's logits, rounded to float32 as the backend rounds them
   const expNeg = new Float64Array(r); // this anchor's w_an · e^{z_an − M}
+  const wp = new Float32Array(r);
+  const wn = new Float32Array(r);
   const { low, high } = filter;
   let sum = 0;
   let count = 0;
   const f = Math.fround;
+  // Read in place: no tf call until the value and the gradient are done.
+  const mv = peekValues(mat);
   for (let i = 0; i < n; i++) {
     const row = i * r;
+    pairRow(w, i, r, wp, wn);
     // The anchor's largest negative logit M and Σ_n w_an · e^{z_an − M}.
     let negMax = -Infinity;
-    for (let j = 0; j < r; j++) if ((w.neg[row + j] as number) > 0) negMax = Math.max(negMax, f((mv[row + j] as number) * scale));
+    for (let j = 0; j < r; j++) {
+      const zj = f((mv[row + j] as number) * scale);
+      z[j] = zj;
+      if ((wn[j] as number) > 0 && zj > negMax) negMax = zj;
+    }
     const hasNeg = negMax !== -Infinity;
     let negSum = 0;
     if (hasNeg) {
       for (let j = 0; j < r; j++) {
-        const wn = w.neg[row + j] as number;
-        const t = wn > 0 ? wn * Math.exp(f((mv[row + j] as number) * scale) - negMax) : 0;
+        const wnj = wn[j] as number;
+        const t = wnj > 0 ? wnj * Math.exp((z[j] as number) - negMax) : 0;
         expNeg[j] = t;
         negSum += t;
       }
@@ -124,20 +132,20 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     // Per positive pair: m = max(z_ap, M), num = e^{z_ap − m}, den = num + negSum · e^{M − m}.
     let toNegatives = 0; // Σ over kept pairs of ∂(w·loss)/∂negSum-term, applied to every negative below
     for (let j = 0; j < r; j++) {
-      const wp = w.pos[row + j] as number;
-      if (wp === 0) continue;
-      const z = f((mv[row + j] as number) * scale);
-      const m = hasNeg ? Math.max(z, negMax) : z;
-      const num = Math.exp(z - m);
+      const wpj = wp[j] as number;
+      if (wpj === 0) continue;
+      const zj = z[j] as number;
+      const m = hasNeg && negMax > zj ? negMax : zj;
+      const num = Math.exp(zj - m);
       const e = hasNeg ? Math.exp(negMax - m) : 0;
       const den = num + negSum * e;
       const q = num / den;
       const loss = -Math.log(q + FLOAT32_TINY);
       const l32 = f(loss);
       if ((low !== undefined && !(l32 > low)) || (high !== undefined && !(l32 < high))) continue;
-      sum += wp * loss;
-      count += wp;
-      const dq = -wp / (q + FLOAT32_TINY); // ∂(wp · loss)/∂q
+      sum += wpj * loss;
+      count += wpj;
+      const dq = -wpj / (q + FLOAT32_TINY); // ∂(wp · loss)/∂q
       g[row + j]! += dq * q * (1 - q);
       toNegatives += (dq * -q * e) / den;
     }
