@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { columnSums, dyTransposedTimes, matMul, matMulBT } from "../internal/linalg";
+import { columnSums, dyTransposedTimes, matMul, matMulBT, symmetrize } from "../internal/linalg";
 import { peekValues } from "../internal/peek";
 import { booleanOption, checkOptions, numberOption } from "../internal/validate";
 import type { Distance } from "./distance";
@@ -186,11 +186,11 @@ function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean
 /**
  * d_ij = sqrt(max(‖q_i‖² + ‖r_j‖² − 2 q_i·r_j, 0)) with the gradient (q_i − r_j)/d_ij (0 where
  * d_ij = 0), written as two matrix products: ∂/∂q = q ⊙ rowsum(W) − W·r, ∂/∂r = r ⊙ colsum(W) − Wᵀ·q,
- * W = dy / d. One op per diagonal treatment.
+ * W = dy / d. For a query set against a separate reference set (see gramOpSelfOne for one batch).
  */
-function makeGramOp(zeroDiagonal: boolean): (q: tf.Tensor2D, r: tf.Tensor2D) => tf.Tensor2D {
+function makeGramOp(): (q: tf.Tensor2D, r: tf.Tensor2D) => tf.Tensor2D {
   const op = tf.customGrad(((q: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
-    const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, r as tf.Tensor2D, zeroDiagonal));
+    const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, r as tf.Tensor2D, false));
     save([q, r, d]);
     return {
       value: d,
@@ -215,8 +215,41 @@ function makeGramOp(zeroDiagonal: boolean): (q: tf.Tensor2D, r: tf.Tensor2D) => 
   return (q, r) => op(q, r) as tf.Tensor2D;
 }
 
-const gramOpCross = makeGramOp(false);
-const gramOpSelf = makeGramOp(true);
+const gramOpCross = makeGramOp();
+
+/**
+ * The same distances for a batch against itself, as an op of one input: the two gradients add
+ * up to q ⊙ rowsum(S) − S·q with S = W + Wᵀ — one product instead of two plus the column sums
+ * (whose ones-row product, like any product with the fresh N × N matrix on its right, makes
+ * XNNPACK repack it), S and its row sums from one JS pass (see symmetrize).
+ */
+const gramOpSelfOne = tf.customGrad(((q: tf.Tensor, save: tf.GradSaveFunc) => {
+  const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, q as tf.Tensor2D, true));
+  save([q, d]);
+  return {
+    value: d,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sq, sd] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const live = tf.step(sd);
+      const num = tf.mul(dy, live);
+      const off = tf.sub(1, live);
+      live.dispose();
+      const den = tf.add(sd, off);
+      off.dispose();
+      const w = tf.div(num, den) as tf.Tensor2D;
+      tf.dispose([num, den]);
+      // w is ours: symmetrised in place (no second N × N matrix on the heap).
+      const { sum, rowSums } = symmetrize(w, true);
+      if (sum !== w) w.dispose();
+      const sTimesQ = matMul(sum, sq);
+      sum.dispose();
+      const g = tf.sub(tf.mul(sq, rowSums), sTimesQ);
+      tf.dispose([rowSums, sTimesQ]);
+      return g;
+    },
+  };
+}) as unknown as CustomFn);
+const gramOpSelf = (q: tf.Tensor2D, _r: tf.Tensor2D): tf.Tensor2D => gramOpSelfOne(q) as tf.Tensor2D;
 
 /** Euclidean distance matrix on the Gram path; `self` zeroes the diagonal (q and r are one batch). */
 function gramEuclidean(q: tf.Tensor2D, r: tf.Tensor2D, self: boolean): tf.Tensor2D {
