@@ -103,21 +103,44 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
   const expNeg = new Float64Array(r); // this anchor's w_an · e^{z_an − M}
   const wp = new Float32Array(r);
   const wn = new Float32Array(r);
+  const posAt = new Int32Array(r); // this anchor's positive columns
+  const posW = new Float64Array(r); // and their weights
   const { low, high } = filter;
   let sum = 0;
   let count = 0;
   const f = Math.fround;
   // Read in place: no tf call until the value and the gradient are done.
   const mv = peekValues(mat);
+  const byLabel = w.byLabel;
   for (let i = 0; i < n; i++) {
     const row = i * r;
-    pairRow(w, i, r, wp, wn);
-    // The anchor's largest negative logit M and Σ_n w_an · e^{z_an − M}.
+    // The anchor's logits, its largest negative logit M, its negatives' weights and its positives.
     let negMax = -Infinity;
-    for (let j = 0; j < r; j++) {
-      const zj = f((mv[row + j] as number) * scale);
-      z[j] = zj;
-      if ((wn[j] as number) > 0 && zj > negMax) negMax = zj;
+    let nPosRow = 0;
+    if (byLabel) {
+      // All pairs by label: the weights are the label tests themselves.
+      const yi = byLabel.labels[i];
+      const ry = byLabel.refLabels;
+      const skip = byLabel.self ? i : -1;
+      for (let j = 0; j < r; j++) {
+        const zj = f((mv[row + j] as number) * scale);
+        z[j] = zj;
+        if (ry[j] !== yi) {
+          wn[j] = 1;
+          if (zj > negMax) negMax = zj;
+        } else {
+          wn[j] = 0;
+          if (j !== skip) (posAt[nPosRow] = j), (posW[nPosRow++] = 1);
+        }
+      }
+    } else {
+      pairRow(w, i, r, wp, wn);
+      for (let j = 0; j < r; j++) {
+        const zj = f((mv[row + j] as number) * scale);
+        z[j] = zj;
+        if ((wn[j] as number) > 0 && zj > negMax) negMax = zj;
+        if ((wp[j] as number) !== 0) (posAt[nPosRow] = j), (posW[nPosRow++] = wp[j] as number);
+      }
     }
     const hasNeg = negMax !== -Infinity;
     let negSum = 0;
@@ -131,9 +154,9 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     }
     // Per positive pair: m = max(z_ap, M), num = e^{z_ap − m}, den = num + negSum · e^{M − m}.
     let toNegatives = 0; // Σ over kept pairs of ∂(w·loss)/∂negSum-term, applied to every negative below
-    for (let j = 0; j < r; j++) {
-      const wpj = wp[j] as number;
-      if (wpj === 0) continue;
+    for (let p = 0; p < nPosRow; p++) {
+      const j = posAt[p] as number;
+      const wpj = posW[p] as number;
       const zj = z[j] as number;
       const m = hasNeg && negMax > zj ? negMax : zj;
       const num = Math.exp(zj - m);
