@@ -108,9 +108,11 @@ export class LpDistance implements Distance {
     const parts = tf.tidy(() => {
       const q = this.prepare(query);
       const r = ref === undefined ? q : this.prepare(ref);
-      return [matMulBT(q, r), tf.sum(tf.square(q), 1), tf.sum(tf.square(r), 1)];
+      // One batch against itself: its squared norms once.
+      return ref === undefined ? [matMulBT(q, r), tf.sum(tf.square(q), 1)] : [matMulBT(q, r), tf.sum(tf.square(q), 1), tf.sum(tf.square(r), 1)];
     });
-    const [sqQ, sqR] = [parts[1], parts[2]].map((t) => (t as tf.Tensor).dataSync()) as [Float32Array, Float32Array];
+    const sqQ = (parts[1] as tf.Tensor).dataSync() as Float32Array;
+    const sqR = parts.length === 3 ? ((parts[2] as tf.Tensor).dataSync() as Float32Array) : sqQ;
     // Read in place (no tf call until the loop below is done), then released.
     const gram = peekValues(parts[0] as tf.Tensor);
     const nq = sqQ.length;
