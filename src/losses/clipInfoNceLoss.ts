@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSums } from "../internal/linalg";
-import { peekValues } from "../internal/peek";
+import { heapView, peekValues } from "../internal/peek";
 import { assertSameShape, checkOptions, type TensorInput } from "../internal/validate";
 import { crossEntropyRows } from "./crossEntropy";
 import { CLIP_INITIAL_TEMPERATURE } from "./learnableTemperature";
@@ -48,7 +48,9 @@ function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
   const diagIdx = new Int32Array(n);
   for (let i = 0; i < n; i++) diagIdx[i] = i * n + i;
   const f = tf.customGrad(((l: tf.Tensor, save: tf.GradSaveFunc) => {
-    const e = tf.exp(tf.sub(l, hi)) as tf.Tensor2D;
+    const shifted = tf.sub(l, hi);
+    const e = tf.exp(shifted) as tf.Tensor2D;
+    shifted.dispose(); // not needed again; the wasm heap keeps its peak
     const rows = tf.sum(e, 1);
     const cols = tf.reshape(columnSums(e), [n]);
     const lv = peekValues(l);
@@ -67,11 +69,18 @@ function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
         const alpha = (dv[0] as number) / n;
         const beta = (dv[1] as number) / n;
         const weights = tf.add(tf.reshape(tf.div(alpha, r), [n, 1]), tf.reshape(tf.div(beta, c), [1, n]));
-        const g = tf.reshape(tf.mul(se, weights), [-1]);
+        const g = tf.mul(se, weights) as tf.Tensor2D;
+        weights.dispose();
+        // g is ours alone: on wasm the diagonal is updated in place (a scatter copies N × N).
+        const gh = heapView(g);
+        if (gh !== null) {
+          for (let i = 0; i < n; i++) gh[diagIdx[i] as number] = Math.fround((gh[diagIdx[i] as number] as number) - (alpha + beta));
+          return g;
+        }
         const gv = peekValues(g);
         const at = new Float32Array(n);
         for (let i = 0; i < n; i++) at[i] = Math.fround((gv[diagIdx[i] as number] as number) - (alpha + beta));
-        return tf.reshape(tf.tensorScatterUpdate(g, tf.tensor2d(diagIdx, [n, 1], "int32"), tf.tensor1d(at)), [n, n]);
+        return tf.reshape(tf.tensorScatterUpdate(tf.reshape(g, [-1]), tf.tensor2d(diagIdx, [n, 1], "int32"), tf.tensor1d(at)), [n, n]);
       },
     };
   }) as unknown as CustomFn);
@@ -79,6 +88,11 @@ function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
 }
 
 function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOptions): ClipInfoNceParts {
+  return clipCompute(a, b, options, true) as ClipInfoNceParts;
+}
+
+/** The loss, and (withParts) the detached directions and logits: a copy of the N × N matrix, made only when asked for. */
+function clipCompute(a: TensorInput, b: TensorInput, options: ClipInfoNceLossOptions | undefined, withParts: boolean): { loss: tf.Scalar } & Partial<ClipInfoNceParts> {
   const o = checkOptions(FN, options, ["temperature", "scale"]);
   return tf.tidy(() => {
     const x = embeddingBatch(FN, "a", a);
@@ -93,7 +107,9 @@ function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOpti
     const aToB = both ? tf.reshape(tf.slice(both, [0], [1]), []) : tf.mean(crossEntropyRows(logits, targets));
     const bToA = both ? tf.reshape(tf.slice(both, [1], [1]), []) : tf.mean(crossEntropyRows(scaledCosineLogits(y, x, scaling), targets));
     const loss = tf.div(tf.add(aToB, bToA), 2) as tf.Scalar;
-    return { loss, lossAToB: detach(aToB) as tf.Scalar, lossBToA: detach(bToA) as tf.Scalar, logits: detach(logits) };
+    if (withParts) return { loss, lossAToB: detach(aToB) as tf.Scalar, lossBToA: detach(bToA) as tf.Scalar, logits: detach(logits) };
+    logits.dispose(); // not needed backward (the exps are saved): a lower heap peak
+    return { loss };
   });
 }
 
@@ -126,7 +142,7 @@ function clipParts(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOpti
  * clipInfoNceLoss([[1, 0], [0, 1]], [[2, 0], [0, 3]], { temperature: 1 }).dataSync()[0]; // => 0.31326165795326233
  */
 export function clipInfoNceLoss(a: TensorInput, b: TensorInput, options?: ClipInfoNceLossOptions): tf.Scalar {
-  return tf.tidy(() => clipParts(a, b, options).loss);
+  return tf.tidy(() => clipCompute(a, b, options, false).loss);
 }
 
 /** `{ loss, lossAToB, lossBToA, logits }` of {@link clipInfoNceLoss}; all but `loss` detached. */

@@ -72,8 +72,12 @@ function positiveScalar(fn: string, name: string, value: unknown): number | tf.S
 
 /** `normalize(q) · normalize(k)ᵀ`, then divided by the temperature or multiplied by the scale. */
 export function scaledCosineLogits(q: tf.Tensor2D, k: tf.Tensor2D, scaling: LogitScaling): tf.Tensor2D {
-  const cos = q === k ? selfCos(q) : matMulBT(normalizeRows(q) as tf.Tensor2D, normalizeRows(k) as tf.Tensor2D);
-  return ("divide" in scaling ? tf.div(cos, scaling.divide) : tf.mul(cos, scaling.multiply)) as tf.Tensor2D;
+  const scaled = (x: tf.Tensor): tf.Tensor2D => ("divide" in scaling ? tf.div(x, scaling.divide) : tf.mul(x, scaling.multiply)) as tf.Tensor2D;
+  // One batch against itself keeps its symmetric product and scales the N × N result; two
+  // batches scale the N × D rows of one side instead, so no unscaled N × N matrix is made (one
+  // 64 MB tensor and one N² pass fewer at 4096; the logits differ by float32 rounding only).
+  if (q === k) return scaled(selfCos(q));
+  return matMulBT(scaled(normalizeRows(q)), normalizeRows(k) as tf.Tensor2D);
 }
 
 function selfCos(x: tf.Tensor2D): tf.Tensor2D {
@@ -118,6 +122,11 @@ export type InfoNceParts = {
 };
 
 function infoNceParts(query: TensorInput, keys: TensorInput, options?: InfoNceLossOptions): InfoNceParts {
+  return infoNceCompute(query, keys, options, true) as InfoNceParts;
+}
+
+/** The loss, and (withLogits) the detached logits: a copy of the N × M matrix, made only when asked for. */
+function infoNceCompute(query: TensorInput, keys: TensorInput, options: InfoNceLossOptions | undefined, withLogits: boolean): { loss: tf.Scalar; logits?: tf.Tensor2D } {
   const o = checkOptions(FN, options, ["temperature", "scale"]);
   return tf.tidy(() => {
     const q = embeddingBatch(FN, "query", query);
@@ -129,7 +138,9 @@ function infoNceParts(query: TensorInput, keys: TensorInput, options?: InfoNceLo
     }
     const logits = scaledCosineLogits(q, k, logitScaling(FN, o, { divide: CLIP_INITIAL_TEMPERATURE }));
     const loss = tf.mean(crossEntropyRows(logits, diagonalTargets(n))) as tf.Scalar;
-    return { loss, logits: detach(logits) };
+    if (withLogits) return { loss, logits: detach(logits) };
+    logits.dispose(); // not needed backward (see multipleNegativesRankingLoss): a lower heap peak
+    return { loss };
   });
 }
 
@@ -160,7 +171,7 @@ function infoNceParts(query: TensorInput, keys: TensorInput, options?: InfoNceLo
  * infoNceLoss([[1, 0], [0, 1]], [[1, 0], [0, 1]], { temperature: 1 }).dataSync()[0]; // => 0.31326165795326233
  */
 export function infoNceLoss(query: TensorInput, keys: TensorInput, options?: InfoNceLossOptions): tf.Scalar {
-  return tf.tidy(() => infoNceParts(query, keys, options).loss);
+  return tf.tidy(() => infoNceCompute(query, keys, options, false).loss);
 }
 
 /** `{ loss, logits }` of {@link infoNceLoss}; `logits` is detached. */

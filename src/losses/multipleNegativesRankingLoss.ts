@@ -28,6 +28,11 @@ const FN = "multipleNegativesRankingLoss";
 const SENTENCE_TRANSFORMERS_SCALE = 20;
 
 function mnrlParts(anchor: TensorInput, positive: TensorInput, options?: MultipleNegativesRankingLossOptions): MultipleNegativesRankingParts {
+  return mnrlCompute(anchor, positive, options, true) as MultipleNegativesRankingParts;
+}
+
+/** The loss, and (withScores) the detached scores: a copy of the N × (N + K) matrix, made only when asked for. */
+function mnrlCompute(anchor: TensorInput, positive: TensorInput, options: MultipleNegativesRankingLossOptions | undefined, withScores: boolean): { loss: tf.Scalar; scores?: tf.Tensor2D } {
   const o = checkOptions(FN, options, ["negative", "scale", "temperature"]);
   return tf.tidy(() => {
     const a = embeddingBatch(FN, "anchor", anchor);
@@ -41,7 +46,12 @@ function mnrlParts(anchor: TensorInput, positive: TensorInput, options?: Multipl
     }
     const scores = scaledCosineLogits(a, docs, logitScaling(FN, o, { multiply: SENTENCE_TRANSFORMERS_SCALE }));
     const loss = tf.mean(crossEntropyRows(scores, diagonalTargets(a.shape[0]))) as tf.Scalar;
-    return { loss, scores: detach(scores) };
+    if (withScores) return { loss, scores: detach(scores) };
+    // The backward pass needs none of the N × (N + K) scores (the cross-entropy saved its own
+    // exps): freed now rather than at the end of the caller's gradient scope, so the wasm heap's
+    // peak holds one such matrix fewer (64 MB at 4096).
+    scores.dispose();
+    return { loss };
   });
 }
 
@@ -73,7 +83,7 @@ function mnrlParts(anchor: TensorInput, positive: TensorInput, options?: Multipl
  * multipleNegativesRankingLoss([[1, 0], [0, 1]], [[1, 0], [0, 1]], { scale: 1 }).dataSync()[0]; // => 0.31326165795326233
  */
 export function multipleNegativesRankingLoss(anchor: TensorInput, positive: TensorInput, options?: MultipleNegativesRankingLossOptions): tf.Scalar {
-  return tf.tidy(() => mnrlParts(anchor, positive, options).loss);
+  return tf.tidy(() => mnrlCompute(anchor, positive, options, false).loss);
 }
 
 /** `{ loss, scores }` of {@link multipleNegativesRankingLoss}; `scores` is detached. */
