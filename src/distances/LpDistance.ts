@@ -186,6 +186,23 @@ function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean
 }
 
 /**
+ * W = dy ⊙ live / (d + 1 − live), live = step(d) (1 where d > 0, else 0): the factor of both
+ * gradients of the Gram-path distances, 0 where d = 0. Temporaries released as they are used
+ * (the wasm heap never shrinks).
+ */
+function inverseDistanceWeights(dy: tf.Tensor, d: tf.Tensor2D): tf.Tensor2D {
+  const live = tf.step(d);
+  const num = tf.mul(dy, live);
+  const off = tf.sub(1, live);
+  live.dispose();
+  const den = tf.add(d, off);
+  off.dispose();
+  const w = tf.div(num, den) as tf.Tensor2D;
+  tf.dispose([num, den]);
+  return w;
+}
+
+/**
  * d_ij = sqrt(max(‖q_i‖² + ‖r_j‖² − 2 q_i·r_j, 0)) with the gradient (q_i − r_j)/d_ij (0 where
  * d_ij = 0), written as two matrix products: ∂/∂q = q ⊙ rowsum(W) − W·r, ∂/∂r = r ⊙ colsum(W) − Wᵀ·q,
  * W = dy / d. For a query set against a separate reference set (see gramOpSelfOne for one batch).
@@ -198,16 +215,8 @@ function makeGramOp(): (q: tf.Tensor2D, r: tf.Tensor2D) => tf.Tensor2D {
       value: d,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        // step(d) = 1 where d > 0, else 0. No N × N transpose or column Sum: both are slow on wasm.
-        // W = dy ⊙ live / (d + 1 − live), temporaries released as they are used (see above).
-        const live = tf.step(sd);
-        const num = tf.mul(dy, live);
-        const off = tf.sub(1, live);
-        live.dispose();
-        const den = tf.add(sd, off);
-        off.dispose();
-        const w = tf.div(num, den) as tf.Tensor2D;
-        tf.dispose([num, den]);
+        // No N × N transpose or column Sum: both are slow on wasm.
+        const w = inverseDistanceWeights(dy, sd);
         const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
         const gr = tf.sub(tf.mul(sr, columnSums(w)), dyTransposedTimes(w, sq));
         return [gq, gr];
@@ -232,14 +241,7 @@ const gramOpSelfOne = tf.customGrad(((q: tf.Tensor, save: tf.GradSaveFunc) => {
     value: d,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sq, sd] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const live = tf.step(sd);
-      const num = tf.mul(dy, live);
-      const off = tf.sub(1, live);
-      live.dispose();
-      const den = tf.add(sd, off);
-      off.dispose();
-      const w = tf.div(num, den) as tf.Tensor2D;
-      tf.dispose([num, den]);
+      const w = inverseDistanceWeights(dy, sd);
       // w is ours: symmetrised in place (no second N × N matrix on the heap).
       const { sum, rowSums } = symmetrize(w, true);
       if (sum !== w) w.dispose();

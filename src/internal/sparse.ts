@@ -41,45 +41,30 @@ function uploadBuffer(size: number): Float32Array {
   return b;
 }
 
+/** dst[d .. d + h) += v · src[s .. s + h), unrolled by four (V8 inlines it into the loops below). */
+function addScaledRow(dst: Float32Array, d: number, src: ArrayLike<number>, s: number, v: number, h: number): void {
+  const h4 = h - (h % 4);
+  let c = 0;
+  for (; c < h4; c += 4) {
+    dst[d + c] = (dst[d + c] as number) + v * (src[s + c] as number);
+    dst[d + c + 1] = (dst[d + c + 1] as number) + v * (src[s + c + 1] as number);
+    dst[d + c + 2] = (dst[d + c + 2] as number) + v * (src[s + c + 2] as number);
+    dst[d + c + 3] = (dst[d + c + 3] as number) + v * (src[s + c + 3] as number);
+  }
+  for (; c < h; c++) dst[d + c] = (dst[d + c] as number) + v * (src[s + c] as number);
+}
+
 /** out[r, :] += Σ_k x[r, k] · w[k, :] for every row r (out starts at zero). */
 function sparseTimesDense(x: CsrMatrix, w: ArrayLike<number>, h: number, out: Float32Array): void {
-  const { indptr, indices, values } = x;
-  const h4 = h - (h % 4);
   for (let r = 0; r < x.rows; r++) {
-    const o = r * h;
-    for (let k = indptr[r] as number; k < (indptr[r + 1] as number); k++) {
-      const v = values[k] as number;
-      const wr = (indices[k] as number) * h;
-      let c = 0;
-      for (; c < h4; c += 4) {
-        out[o + c] = (out[o + c] as number) + v * (w[wr + c] as number);
-        out[o + c + 1] = (out[o + c + 1] as number) + v * (w[wr + c + 1] as number);
-        out[o + c + 2] = (out[o + c + 2] as number) + v * (w[wr + c + 2] as number);
-        out[o + c + 3] = (out[o + c + 3] as number) + v * (w[wr + c + 3] as number);
-      }
-      for (; c < h; c++) out[o + c] = (out[o + c] as number) + v * (w[wr + c] as number);
-    }
+    for (let k = x.indptr[r] as number; k < (x.indptr[r + 1] as number); k++) addScaledRow(out, r * h, w, (x.indices[k] as number) * h, x.values[k] as number, h);
   }
 }
 
 /** out[k, :] += Σ_r x[r, k] · dy[r, :] — xᵀ · dy without forming xᵀ (out starts at zero). */
 function sparseTransposedTimesDense(x: CsrMatrix, dy: ArrayLike<number>, h: number, out: Float32Array): void {
-  const { indptr, indices, values } = x;
-  const h4 = h - (h % 4);
   for (let r = 0; r < x.rows; r++) {
-    const o = r * h;
-    for (let k = indptr[r] as number; k < (indptr[r + 1] as number); k++) {
-      const v = values[k] as number;
-      const wr = (indices[k] as number) * h;
-      let c = 0;
-      for (; c < h4; c += 4) {
-        out[wr + c] = (out[wr + c] as number) + v * (dy[o + c] as number);
-        out[wr + c + 1] = (out[wr + c + 1] as number) + v * (dy[o + c + 1] as number);
-        out[wr + c + 2] = (out[wr + c + 2] as number) + v * (dy[o + c + 2] as number);
-        out[wr + c + 3] = (out[wr + c + 3] as number) + v * (dy[o + c + 3] as number);
-      }
-      for (; c < h; c++) out[wr + c] = (out[wr + c] as number) + v * (dy[o + c] as number);
-    }
+    for (let k = x.indptr[r] as number; k < (x.indptr[r + 1] as number); k++) addScaledRow(out, (x.indices[k] as number) * h, dy, r * h, x.values[k] as number, h);
   }
 }
 
