@@ -207,26 +207,21 @@ function inverseDistanceWeights(dy: tf.Tensor, d: tf.Tensor2D): tf.Tensor2D {
  * d_ij = 0), written as two matrix products: ∂/∂q = q ⊙ rowsum(W) − W·r, ∂/∂r = r ⊙ colsum(W) − Wᵀ·q,
  * W = dy / d. For a query set against a separate reference set (see gramOpSelfOne for one batch).
  */
-function makeGramOp(): (q: tf.Tensor2D, r: tf.Tensor2D) => tf.Tensor2D {
-  const op = tf.customGrad(((q: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
-    const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, r as tf.Tensor2D, false));
-    save([q, r, d]);
-    return {
-      value: d,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        // No N × N transpose or column Sum: both are slow on wasm.
-        const w = inverseDistanceWeights(dy, sd);
-        const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
-        const gr = tf.sub(tf.mul(sr, columnSums(w)), dyTransposedTimes(w, sq));
-        return [gq, gr];
-      },
-    };
-  }) as unknown as CustomFn);
-  return (q, r) => op(q, r) as tf.Tensor2D;
-}
-
-const gramOpCross = makeGramOp();
+const gramOpCross = tf.customGrad(((q: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+  const d = tf.tidy(() => euclideanFromGram(q as tf.Tensor2D, r as tf.Tensor2D, false));
+  save([q, r, d]);
+  return {
+    value: d,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sq, sr, sd] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      // No N × N transpose or column Sum: both are slow on wasm.
+      const w = inverseDistanceWeights(dy, sd);
+      const gq = tf.sub(tf.mul(sq, tf.sum(w, 1, true)), matMul(w, sr));
+      const gr = tf.sub(tf.mul(sr, columnSums(w)), dyTransposedTimes(w, sq));
+      return [gq, gr];
+    },
+  };
+}) as unknown as CustomFn);
 
 /**
  * The same distances for a batch against itself, as an op of one input: the two gradients add
@@ -253,9 +248,8 @@ const gramOpSelfOne = tf.customGrad(((q: tf.Tensor, save: tf.GradSaveFunc) => {
     },
   };
 }) as unknown as CustomFn);
-const gramOpSelf = (q: tf.Tensor2D, _r: tf.Tensor2D): tf.Tensor2D => gramOpSelfOne(q) as tf.Tensor2D;
 
 /** Euclidean distance matrix on the Gram path; `self` zeroes the diagonal (q and r are one batch). */
 function gramEuclidean(q: tf.Tensor2D, r: tf.Tensor2D, self: boolean): tf.Tensor2D {
-  return self ? gramOpSelf(q, r) : gramOpCross(q, r);
+  return (self ? gramOpSelfOne(q) : gramOpCross(q, r)) as tf.Tensor2D;
 }
