@@ -6,6 +6,8 @@
  * The environment variable `SEMANTIC_GPS_BACKEND` (`tensorflow` | `wasm` | `cpu`) forces one.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmKernels } from "./internal/simd";
+export { WASM_KERNELS_FLAG } from "./internal/simd";
 
 /** The engines this library knows how to start, best first. */
 export const BACKEND_ORDER = ["tensorflow", "wasm", "cpu"] as const;
@@ -21,6 +23,13 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** `true` when `SEMANTIC_GPS_BACKEND` chose it. */
   forced: boolean;
+  /**
+   * `true` when this library's own vectorised WebAssembly kernels run (Adam, the encoder's
+   * sparse input layer, the softmax cross-entropy): on the wasm backend, unless the TF.js flag
+   * `SEMANTIC_GPS_WASM_KERNELS` is false. Elsewhere those ops run as JS loops or backend ops,
+   * with the same results up to float32 rounding.
+   */
+  simdKernels: boolean;
 }
 
 /** Environment variable that forces one backend. */
@@ -84,7 +93,7 @@ async function choose(): Promise<BackendInfo> {
       throw new Error(`ready: ${BACKEND_ENV}=${raw} asks for the '${forcedName}' backend, but ${failure}`);
     }
     if (forcedName === "cpu") silenceCpuBanner();
-    return { name: tf.getBackend(), reason: `forced by ${BACKEND_ENV}=${raw}`, skipped: [], forced: true };
+    return { name: tf.getBackend(), reason: `forced by ${BACKEND_ENV}=${raw}`, skipped: [], forced: true, simdKernels: wasmKernels() !== null };
   }
   const skipped: BackendInfo["skipped"] = [];
   for (const name of BACKEND_ORDER) {
@@ -97,7 +106,7 @@ async function choose(): Promise<BackendInfo> {
             ? "@tensorflow/tfjs-node is installed and loaded (native TensorFlow)"
             : `it is the best backend available`
           : skipped.map((s) => `${s.name}: ${s.reason}`).join("; ");
-      return { name: tf.getBackend(), reason, skipped, forced: false };
+      return { name: tf.getBackend(), reason, skipped, forced: false, simdKernels: wasmKernels() !== null };
     }
     skipped.push({ name, reason: failure });
   }
@@ -137,12 +146,14 @@ export function ready(): Promise<BackendInfo> {
  * TensorFlow.js would use on its own.
  */
 export function backendInfo(): BackendInfo {
-  if (chosen !== null && chosen.name === tf.getBackend()) return chosen;
+  const simdKernels = wasmKernels() !== null;
+  if (chosen !== null && chosen.name === tf.getBackend()) return { ...chosen, simdKernels };
   const name = tf.getBackend();
   return {
     name,
     reason: chosen === null ? "ready() has not been awaited yet; TensorFlow.js picked it" : "changed by tf.setBackend after ready()",
     skipped: [],
     forced: false,
+    simdKernels,
   };
 }

@@ -1,5 +1,5 @@
 // Public API of semantic-gps. This file only re-exports.
-export { ready, backendInfo, BACKEND_ENV, type BackendInfo, type BackendName } from "./backend";
+export { ready, backendInfo, BACKEND_ENV, WASM_KERNELS_FLAG, type BackendInfo, type BackendName } from "./backend";
 export type { TensorInput } from "./internal/validate";
 export type { Reduction } from "./internal/reduction";
 export { pairwiseDistance, type PairwiseDistanceOptions } from "./distances/pairwiseDistance";

@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapView, peekValues } from "./peek";
+import { heapOffset, heapTensor, wasmKernels } from "./simd";
 
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
@@ -37,12 +38,6 @@ const matMulBTOp = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
 }) as unknown as CustomFn);
 
 /**
- * The transpose of a float32 matrix, without a gradient (for the forward and backward passes
- * below). On wasm it is done in JS over the heap's values: wasm's Transpose kernel runs at
- * ~17 ns per element (18 ms for 1024², 2 ms for a 1024 × 128 operand, measured), a JS loop and
- * an upload at a few ns. Elsewhere `tf.transpose`.
- */
-/**
  * Tile edge of the JS transposes: 8 × 8 floats. Wider tiles lose to the cache when the row
  * length is a power of two (rows 16 KB apart all map to the same L1 sets): transposing 4096 × 128
  * took 3.0 ms with 32-wide tiles, 1.35 ms with 16, 0.69 ms with 8; folding a 4096² matrix with its
@@ -50,9 +45,22 @@ const matMulBTOp = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
  */
 const TRANSPOSE_TILE = 8;
 
+/**
+ * The transpose of a float32 matrix, without a gradient (for the forward and backward passes
+ * below). wasm's Transpose kernel runs at ~17 ns per element (18 ms for 1024², 2 ms for a
+ * 1024 × 128 operand, measured). On wasm, sides that are multiples of 4 go through the
+ * vectorised kernel of internal/simd (0.7 ms for 1024², 10 ms for 4096²); other shapes through
+ * a JS loop over the heap's values (2.3 and 50 ms). Elsewhere `tf.transpose`.
+ */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   if (tf.getBackend() !== "wasm" || x.dtype !== "float32") return tf.transpose(x);
   const [rows, cols] = x.shape;
+  const kernels = wasmKernels();
+  if (kernels !== null && rows % 4 === 0 && cols % 4 === 0) {
+    const out = heapTensor([cols, rows]) as tf.Tensor2D;
+    kernels.transpose(heapOffset(x), heapOffset(out), rows, cols);
+    return out;
+  }
   // Filled in place in the heap (no JS buffer per call); views taken after the allocation.
   const result = tf.fill([cols, rows], 0) as tf.Tensor2D;
   const out = heapView(result);
@@ -76,15 +84,23 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * dyᵀ · a for dy [N, M] and a [N, D] (no gradient), transposing whichever side is smaller: wasm's Transpose
- * of an N × M matrix costs far more than the product itself (18 ms at 1024², 0.5 s at 4096²,
- * measured), so for a large dy the product is taken as (aᵀ · dy)ᵀ, which transposes only
- * [N, D] and [D, M].
+ * dyᵀ · a for dy [N, M] and a [N, D] (no gradient). With the vectorised transpose (wasm, sides
+ * multiples of 4) dy is transposed: XNNPACK repacks a product's right operand on every call, and
+ * repacking a fresh N × M dy costs more than transposing it (aᵀ · dy took 8.0 ms at 1024² and
+ * 213 ms at 4096², against 6 and 104 ms for dyᵀ · a plus 0.7 and 10 ms for the transpose,
+ * measured). Otherwise the smaller side is transposed: for a large dy the product is taken as
+ * (aᵀ · dy)ᵀ, which transposes only [N, D] and [D, M].
  */
 export function dyTransposedTimes(dy: tf.Tensor2D, a: tf.Tensor2D): tf.Tensor2D {
   const [n, m] = dy.shape;
   const d = a.shape[1];
-  if (n * m <= (n + m) * d) return tf.matMul(transpose2d(dy), a) as tf.Tensor2D;
+  const fastTranspose = wasmKernels() !== null && n % 4 === 0 && m % 4 === 0;
+  if (fastTranspose || n * m <= (n + m) * d) {
+    const dyT = transpose2d(dy);
+    const product = tf.matMul(dyT, a) as tf.Tensor2D;
+    dyT.dispose(); // the heap's peak holds one N × M copy for no longer than the product
+    return product;
+  }
   return transpose2d(tf.matMul(transpose2d(a), dy) as tf.Tensor2D);
 }
 

@@ -10,7 +10,8 @@
  * Sums run in float32 in column order, so values differ from a dense product by rounding only.
  */
 import * as tf from "@tensorflow/tfjs";
-import { peekValues } from "./peek";
+import { heapView, peekValues } from "./peek";
+import { heapOffset, heapScratch, wasmKernels } from "./simd";
 
 /** Compressed sparse rows: row r holds columns `indices[indptr[r] .. indptr[r + 1])` with their `values`. */
 export interface CsrMatrix {
@@ -80,6 +81,7 @@ export type SparseActivation = "linear" | "relu" | "tanh";
  */
 export function sparseAffine(x: CsrMatrix, w: tf.Tensor2D, b: tf.Tensor1D, activation: SparseActivation): tf.Tensor2D {
   const h = w.shape[1];
+  if (h % 4 === 0 && wasmKernels() !== null) return sparseAffineInHeap(x, w, b, activation);
   const op = tf.customGrad(((wv: tf.Tensor, bv: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     const n = x.rows;
@@ -108,6 +110,41 @@ export function sparseAffine(x: CsrMatrix, w: tf.Tensor2D, b: tf.Tensor1D, activ
         sparseTransposedTimesDense(x, dz, h, dw);
         const dwT = tf.tensor2d(dw, [x.cols, h]);
         return [dwT, tf.tensor1d(Float32Array.from(db))];
+      },
+    };
+  }) as unknown as CustomFn);
+  return op(w, b) as tf.Tensor2D;
+}
+
+/**
+ * {@link sparseAffine} on tfjs-backend-wasm with the vectorised kernels of ./simd: the product,
+ * bias and activation are written straight into the output tensor's memory, and backward the
+ * activation's gradient, the bias gradient and xᵀ·dz into theirs (no JS buffers, no copies).
+ */
+function sparseAffineInHeap(x: CsrMatrix, w: tf.Tensor2D, b: tf.Tensor1D, activation: SparseActivation): tf.Tensor2D {
+  const [n, h, k] = [x.rows, w.shape[1], x.cols];
+  const csr = (): number[] => heapScratch([x.indptr, x.indices, x.values]);
+  const op = tf.customGrad(((wv: tf.Tensor, bv: tf.Tensor, save: tf.GradSaveFunc) => {
+    const kernels = wasmKernels() as NonNullable<ReturnType<typeof wasmKernels>>;
+    const y = tf.zeros([n, h]);
+    const [indptr, indices, values] = csr();
+    (activation === "relu" ? kernels.spmm_relu : kernels.spmm_linear)(indptr as number, indices as number, values as number, n, heapOffset(wv), h, heapOffset(bv), heapOffset(y));
+    if (activation === "tanh") {
+      const out = heapView(y) as Float32Array;
+      for (let i = 0; i < out.length; i++) out[i] = Math.tanh(out[i] as number);
+    }
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dz = tf.zeros([n, h]);
+        const db = tf.zeros([h]);
+        const dw = tf.zeros([k, h]);
+        kernels[`actGrad_${activation}`](heapOffset(saved[0] as tf.Tensor), heapOffset(dy), heapOffset(dz), n, h, heapOffset(db));
+        const [ip, ix, iv] = csr();
+        kernels.spmmT(ip as number, ix as number, iv as number, n, heapOffset(dz), h, heapOffset(dw));
+        dz.dispose();
+        return [dw, db];
       },
     };
   }) as unknown as CustomFn);

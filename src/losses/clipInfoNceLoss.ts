@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSums } from "../internal/linalg";
 import { heapView, peekValues } from "../internal/peek";
+import { heapFloats, heapOffset, heapScratch, heapTensor, wasmKernels } from "../internal/simd";
 import { assertSameShape, checkOptions, type TensorInput } from "../internal/validate";
 import { crossEntropyRows } from "./crossEntropy";
 import { CLIP_INITIAL_TEMPERATURE } from "./learnableTemperature";
@@ -43,10 +44,12 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
  */
 function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
   const n = logits.shape[0];
-  const [hi, lo] = tf.tidy(() => [tf.max(logits).dataSync()[0] as number, tf.min(logits).dataSync()[0] as number]);
+  const kernels = wasmKernels();
+  const [hi, lo] = kernels !== null ? heapMaxMin(kernels, logits) : tf.tidy(() => [tf.max(logits).dataSync()[0] as number, tf.min(logits).dataSync()[0] as number]);
   if (!(hi - lo <= GLOBAL_SHIFT_MAX_SPREAD)) return null;
   const diagIdx = new Int32Array(n);
   for (let i = 0; i < n; i++) diagIdx[i] = i * n + i;
+  if (kernels !== null) return bothDirectionsInHeap(kernels, logits, hi, diagIdx);
   const f = tf.customGrad(((l: tf.Tensor, save: tf.GradSaveFunc) => {
     const shifted = tf.sub(l, hi);
     const e = tf.exp(shifted) as tf.Tensor2D;
@@ -81,6 +84,64 @@ function bothDirections(logits: tf.Tensor2D): tf.Tensor1D | null {
         const at = new Float32Array(n);
         for (let i = 0; i < n; i++) at[i] = Math.fround((gv[diagIdx[i] as number] as number) - (alpha + beta));
         return tf.reshape(tf.tensorScatterUpdate(tf.reshape(g, [-1]), tf.tensor2d(diagIdx, [n, 1], "int32"), tf.tensor1d(at)), [n, n]);
+      },
+    };
+  }) as unknown as CustomFn);
+  return f(logits) as tf.Tensor1D;
+}
+
+type Kernels = NonNullable<ReturnType<typeof wasmKernels>>;
+
+/** [max, min] of a tensor's values with one kernel pass (two reductions and two reads otherwise). */
+function heapMaxMin(kernels: Kernels, x: tf.Tensor): [number, number] {
+  const [out] = heapScratch([new Float32Array(2)]) as [number];
+  kernels.minMax(heapOffset(x), x.size, out);
+  const [min, max] = heapFloats(out, 2) as unknown as [number, number];
+  return [max, min];
+}
+
+/**
+ * {@link bothDirections} with the kernels of internal/simd: exp(L − max) with its row and column
+ * sums in one pass (a vectorised exp), and the gradient E ⊙ (α/r_i + β/c_j) in another.
+ */
+function bothDirectionsInHeap(kernels: Kernels, logits: tf.Tensor2D, hi: number, diagIdx: Int32Array): tf.Tensor1D {
+  const n = logits.shape[0];
+  const f = tf.customGrad(((l: tf.Tensor, save: tf.GradSaveFunc) => {
+    const e = heapTensor([n, n]);
+    const sums = tf.zeros([2, n]); // row sums, then column sums (accumulated from zero)
+    const sumsAt = heapOffset(sums);
+    kernels.expShiftSums(heapOffset(l), heapOffset(e), n, n, hi, sumsAt, sumsAt + 4 * n);
+    const lv = heapView(l) as Float32Array;
+    const sv = heapView(sums) as Float32Array;
+    // log Σ_j exp(L_ij) − L_ii = log(r_i) + max − L_ii (and the same down the columns).
+    let aToB = 0;
+    let bToA = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.fround(hi - (lv[diagIdx[i] as number] as number));
+      aToB += Math.fround(Math.log(sv[i] as number)) + d;
+      bToA += Math.fround(Math.log(sv[n + i] as number)) + d;
+    }
+    save([e, sums]);
+    tf.dispose([e, sums]); // save() kept copies when a gradient is being taken
+    return {
+      value: tf.tensor1d([aToB / n, bToA / n]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [se, ss] = saved as [tf.Tensor, tf.Tensor];
+        const dv = peekValues(dy);
+        const alpha = (dv[0] as number) / n;
+        const beta = (dv[1] as number) / n;
+        const s = heapView(ss) as Float32Array;
+        const weights = new Float32Array(2 * n);
+        for (let i = 0; i < n; i++) {
+          weights[i] = alpha / (s[i] as number);
+          weights[n + i] = beta / (s[n + i] as number);
+        }
+        const g = heapTensor([n, n]);
+        const [wr] = heapScratch([weights]);
+        kernels.scaleRowsCols(heapOffset(se), heapOffset(g), n, n, wr as number, (wr as number) + 4 * n);
+        const gh = heapView(g) as Float32Array;
+        for (let i = 0; i < n; i++) gh[diagIdx[i] as number] = Math.fround((gh[diagIdx[i] as number] as number) - (alpha + beta));
+        return g;
       },
     };
   }) as unknown as CustomFn);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { peekValues } from "../internal/peek";
+import { heapFloats, heapScratch, wasmKernels } from "../internal/simd";
 import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance";
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
@@ -109,8 +110,14 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
   let sum = 0;
   let count = 0;
   const f = Math.fround;
+  // On wasm each row's exps come from the vectorised kernel (internal/simd), through two rows of
+  // scratch in the heap: the logits in, e^{z − M} out.
+  const kernels = wasmKernels();
+  const [zAt, eAt] = kernels !== null ? (heapScratch([new Float32Array(2 * r)]).map((o) => [o, o + 4 * r]).flat() as [number, number]) : [0, 0];
   // Read in place: no tf call until the value and the gradient are done.
   const mv = peekValues(mat);
+  const zHeap = kernels !== null ? heapFloats(zAt, r) : null;
+  const eHeap = kernels !== null ? heapFloats(eAt, r) : null;
   const byLabel = w.byLabel;
   for (let i = 0; i < n; i++) {
     const row = i * r;
@@ -144,7 +151,17 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     }
     const hasNeg = negMax !== -Infinity;
     let negSum = 0;
-    if (hasNeg) {
+    if (hasNeg && kernels !== null) {
+      (zHeap as Float32Array).set(z);
+      kernels.expRow(zAt, r, negMax, eAt);
+      const ev = eHeap as Float32Array;
+      for (let j = 0; j < r; j++) {
+        const wnj = wn[j] as number;
+        const t = wnj > 0 ? wnj * (ev[j] as number) : 0;
+        expNeg[j] = t;
+        negSum += t;
+      }
+    } else if (hasNeg) {
       for (let j = 0; j < r; j++) {
         const wnj = wn[j] as number;
         const t = wnj > 0 ? wnj * Math.exp((z[j] as number) - negMax) : 0;

@@ -97,6 +97,7 @@ export class NgramEncoder {
         throw argError(FN_F, "x", "a [N, buckets] tensor or sparse rows from featurizeSparse()", describeValue(x), "type");
       }
       if (s.cols !== this.options.buckets) throw argError(FN_F, "x", `${this.options.buckets} columns (the encoder's buckets)`, `${s.cols}`);
+      checkSparseRows(FN_F, s);
     } else if (x.rank !== 2 || x.shape[1] !== this.options.buckets) {
       throw argError(FN_F, "x", `a [N, ${this.options.buckets}] tensor`, `shape [${x.shape.join(", ")}]`);
     }
@@ -185,4 +186,22 @@ export function createEncoder(options?: EncoderOptions): NgramEncoder {
     activation: enumOption(FN, "activation", o.activation, ["relu", "tanh"], "relu"),
     seed: numberOption(FN, "seed", o.seed, 0, { integer: true }),
   });
+}
+
+/**
+ * Sparse rows must be well formed before a kernel reads memory through them: rows + 1 row
+ * offsets rising from 0 to the number of entries, and every column index inside [0, cols).
+ */
+function checkSparseRows(fn: string, s: SparseFeatures): void {
+  const { rows, cols, indptr, indices, values } = s;
+  if (!Number.isInteger(rows) || rows < 0 || indptr.length !== rows + 1 || indptr[0] !== 0 || indptr[rows] !== indices.length || values.length !== indices.length) {
+    throw argError(fn, "x", "sparse rows with rows + 1 offsets from 0 to the number of entries, one value per entry", `${describeValue(rows)} rows, ${indptr.length} offsets ending at ${describeValue(indptr[indptr.length - 1])}, ${indices.length} indices, ${values.length} values`);
+  }
+  for (let r = 0; r < rows; r++) {
+    if ((indptr[r + 1] as number) < (indptr[r] as number)) throw argError(fn, "x", "row offsets that never decrease", `offset ${indptr[r + 1]} after ${indptr[r]} at row ${r}`);
+  }
+  for (let k = 0; k < indices.length; k++) {
+    const c = indices[k] as number;
+    if (c < 0 || c >= cols) throw argError(fn, "x", `column indices in [0, ${cols})`, `${c} at entry ${k}`);
+  }
 }

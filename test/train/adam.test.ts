@@ -35,7 +35,8 @@ function variableOf(values: number[] | number, shape: number[]): tf.Variable {
 }
 
 describe("FusedAdam", () => {
-  // A small variable (updated in JS) and a large one (updated with backend ops): both paths.
+  // A small and a large variable: on wasm both take the vectorised kernel; elsewhere the first is
+  // updated in JS, the second with backend ops (test/simd.test.ts compares the paths on wasm).
   for (const [label, shape] of [["small variable", [7, 5]], ["large variable", [160, 128]]] as const) {
     it(`follows PyTorch's Adam over 12 steps (${label})`, () => {
       const size = shape[0] * shape[1];
