@@ -17,6 +17,9 @@ import {
   createEncoder,
   crossEntropy,
   FusedAdam,
+  LpDistance,
+  batchHardMiner,
+  contrastiveLoss,
   multipleNegativesRankingLoss,
   ntXentLoss,
   ready,
@@ -128,6 +131,41 @@ describe("wasm kernels", () => {
     for (const temperature of [0.07, 0.5]) {
       assertSamePaths(`ntXent τ ${temperature}`, (x) => ntXentLoss(x as tf.Tensor2D, labels, { temperature }) as tf.Scalar, [normalMatrix(160, 160, 16)]);
     }
+  });
+
+  it("Gram-path distance matrices (one batch, two batches) and contrastive: same values and gradients", () => {
+    // More than CDIST_DIRECT_MAX_ROWS rows on a side takes the Gram path; 44 rows fold dy + dyᵀ
+    // in the kernel, 42 in JS.
+    for (const n of [44, 42]) {
+      const x = normalMatrix(n, n, 8);
+      const w = tf.tensor2d(normalMatrix(n + 1, n, n));
+      for (const normalizeEmbeddings of [true, false]) {
+        const dist = new LpDistance({ normalizeEmbeddings });
+        assertSamePaths(`self ${n} norm ${normalizeEmbeddings}`, (t) => tf.sum(tf.mul(dist.matrix(t as tf.Tensor2D), w)) as tf.Scalar, [x]);
+      }
+      w.dispose();
+      const labels = Array.from({ length: n }, (_, i) => i % 5);
+      assertSamePaths(`contrastive ${n}`, (t) => contrastiveLoss(t as tf.Tensor2D, labels) as tf.Scalar, [x]);
+    }
+    const q = normalMatrix(1, 40, 8);
+    const r = normalMatrix(2, 36, 8);
+    const w = tf.tensor2d(normalMatrix(3, 40, 36));
+    assertSamePaths("cross 40 × 36", (a, b) => tf.sum(tf.mul(new LpDistance().matrix(a as tf.Tensor2D, b as tf.Tensor2D), w)) as tf.Scalar, [q, r]);
+    w.dispose();
+  });
+
+  it("distance values for miners: the same bits, the same mined triplets", () => {
+    const x = tf.tensor2d(normalMatrix(5, 64, 16));
+    const r = tf.tensor2d(normalMatrix(6, 30, 16));
+    const labels = Array.from({ length: 64 }, (_, i) => i % 6);
+    for (const dist of [new LpDistance(), new LpDistance({ normalizeEmbeddings: false })]) {
+      const [on, off] = [true, false].map((flag) => withKernels(flag, () => [dist.matrixValues(x), dist.matrixValues(x, r)]));
+      assert.deepEqual(on, off);
+    }
+    const [mOn, mOff] = [true, false].map((flag) => withKernels(flag, () => batchHardMiner(x, labels)));
+    assert.deepEqual(mOn, mOff);
+    withKernels(true, () => assertNoLeak(() => new LpDistance().matrixValues(x, r), "matrixValues"));
+    tf.dispose([x, r]);
   });
 
   it("transposed products: the gradients of a cross similarity matrix agree", () => {

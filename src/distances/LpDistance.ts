@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSums, dyTransposedTimes, matMul, matMulBT, symmetrize } from "../internal/linalg";
-import { peekValues } from "../internal/peek";
+import { heapView, peekValues } from "../internal/peek";
+import { heapOffset, heapTensor, wasmKernels } from "../internal/simd";
 import { booleanOption, checkOptions, numberOption } from "../internal/validate";
 import type { Distance } from "./distance";
 import { lpNorm } from "./lpNorm";
@@ -96,6 +97,7 @@ export class LpDistance implements Distance {
    * squared norms come from the backend; ‖q‖² + ‖r‖² − 2 q·r, the clamp at 0 and the square root
    * are finished in the same pass that reads them, each step rounded to float32 as the backend
    * rounds (IEEE single precision, no fused operations). That skips seven N × R backend passes.
+   * On wasm the pass is the vectorised kernel of internal/simd (the same bits).
    */
   matrixValues(query: tf.Tensor2D, ref?: tf.Tensor2D): Float32Array {
     const small = query.shape[0] <= CDIST_DIRECT_MAX_ROWS && (ref ?? query).shape[0] <= CDIST_DIRECT_MAX_ROWS;
@@ -111,6 +113,15 @@ export class LpDistance implements Distance {
       // One batch against itself: its squared norms once.
       return ref === undefined ? [matMulBT(q, r), tf.sum(tf.square(q), 1)] : [matMulBT(q, r), tf.sum(tf.square(q), 1), tf.sum(tf.square(r), 1)];
     });
+    const kernels = wasmKernels();
+    if (kernels !== null) {
+      // The same roundings in one vectorised pass over the Gram matrix (ours), then one copy out.
+      const [gram, sqQt, sqRt] = parts as [tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+      kernels.gramToDistance(heapOffset(gram), heapOffset(sqQt), heapOffset(sqRt ?? sqQt), gram.shape[0] as number, gram.shape[1] as number, ref === undefined ? 1 : 0);
+      const values = (heapView(gram) as Float32Array).slice();
+      tf.dispose(parts);
+      return values;
+    }
     const sqQ = (parts[1] as tf.Tensor).dataSync() as Float32Array;
     const sqR = parts.length === 3 ? ((parts[2] as tf.Tensor).dataSync() as Float32Array) : sqQ;
     // Read in place (no tf call until the loop below is done), then released.
@@ -164,6 +175,14 @@ type CustomFn = Parameters<typeof tf.customGrad>[0];
 function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean): tf.Tensor2D {
   const sqQ = tf.sum(tf.square(q), 1, true);
   const sqR = tf.reshape(tf.sum(tf.square(r), 1), [1, r.shape[0]]);
+  const kernels = wasmKernels();
+  if (kernels !== null) {
+    // One vectorised pass (internal/simd) turns the Gram matrix into distances in place, with
+    // the same float32 roundings as the ops below (the same bits), and no N × R temporary.
+    const gram = matMulBT(q, r);
+    kernels.gramToDistance(heapOffset(gram), heapOffset(sqQ), heapOffset(sqR), q.shape[0], r.shape[0], zeroDiagonal ? 1 : 0);
+    return gram;
+  }
   // The same ops as sqrt(relu((sqQ + sqR − 2·q·rᵀ) ⊙ (1 − I))), each N × R temporary released
   // as soon as the next exists: wasm's heap never shrinks, so its high-water mark is the cost.
   const step = (next: tf.Tensor, ...done: tf.Tensor[]): tf.Tensor => {
@@ -188,9 +207,18 @@ function euclideanFromGram(q: tf.Tensor2D, r: tf.Tensor2D, zeroDiagonal: boolean
 /**
  * W = dy ⊙ live / (d + 1 − live), live = step(d) (1 where d > 0, else 0): the factor of both
  * gradients of the Gram-path distances, 0 where d = 0. Temporaries released as they are used
- * (the wasm heap never shrinks).
+ * (the wasm heap never shrinks). `d` must be the caller's own saved copy: on wasm W is written
+ * over it and returned.
  */
 function inverseDistanceWeights(dy: tf.Tensor, d: tf.Tensor2D): tf.Tensor2D {
+  const kernels = wasmKernels();
+  if (kernels !== null) {
+    // dy / d where d > 0, else 0, in one vectorised pass (the same bits), written over d: the
+    // callers pass the copy they saved for this backward pass and never read it again, so the
+    // heap holds one N × R matrix fewer (64 MB at 4096²).
+    kernels.invDistWeights(heapOffset(dy), heapOffset(d), heapOffset(d), d.size);
+    return d;
+  }
   const live = tf.step(d);
   const num = tf.mul(dy, live);
   const off = tf.sub(1, live);

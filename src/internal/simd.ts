@@ -532,6 +532,117 @@ const EXP_ROW = elementwise("expRow", [I32, I32, F32, I32], 1, [2], 3, (L, i, c,
   ...expOf(L, x as number, n as number, r as number), ...L.store,
 ]);
 
+/**
+ * gramToDistance(g, sqQ, sqR, rows, cols, zeroDiagonal): in place, g[i, j] ← √max(sqQ[i] + sqR[j]
+ * − 2·g[i, j], 0), each step rounded to float32 as the backend ops round it (the same bits); with
+ * zeroDiagonal, g[i, i] ← 0.
+ */
+const GRAM_TO_DISTANCE = rowKernel({
+  name: "gramToDistance",
+  params: [I32, I32, I32, I32, I32, I32],
+  rows: 3,
+  cols: 4,
+  // extra: 6 va, 7 sa.
+  extra: [V128, F32],
+  temps: 1,
+  before: (at) => [...get(1), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...F32_LOAD, ...tee(at(7)), ...F32X4_SPLAT, ...set(at(6))],
+  body: (L, at, [x]) => [
+    ...elem(0, at),
+    ...get(L === VECTOR ? at(6) : at(7)), ...get(2), ...get(at(2)), ...I32_ADD, ...L.load, ...L.add,
+    ...elem(0, at), ...L.load, ...tee(x as number), ...get(x as number), ...L.add, ...L.sub,
+    ...L.zero, ...L.max, ...L.sqrt, ...L.store,
+  ],
+  after: (at) => [
+    // if (zeroDiagonal && r < cols) g[r, r] = 0
+    ...get(5), ...get(at(0)), ...get(4), 0x48 /* i32.lt_s */, 0x71 /* i32.and */, 0x04, 0x40,
+    ...get(0), ...get(at(5)), ...I32_ADD, ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...SCALAR.zero, 0x38, 2, 0,
+    0x0b,
+  ],
+});
+
+/** invDistWeights(dy, d, w, n): w = dy / d where d > 0, else 0 (the Gram-path distance gradient's factor). */
+const INV_DIST_WEIGHTS = elementwise("invDistWeights", [I32, I32, I32, I32], 3, [], 0, (L, i) =>
+  L === VECTOR
+    ? [...at(2, i), ...at(0, i), ...L.load, ...at(1, i), ...L.load, ...L.div, ...at(1, i), ...L.load, ...L.zero, ...F32X4_GT, ...V128_AND, ...L.store]
+    : [...at(2, i), ...at(0, i), ...L.load, ...at(1, i), ...L.load, ...L.div, ...L.zero, ...at(1, i), ...L.load, ...L.zero, 0x5e /* f32.gt */, 0x1b /* select */, ...L.store],
+);
+
+/** Tile edge of {@link SYMMETRIZE} (entries): 8, 16, 32 and 64 took 16.4, 12.6, 18.3 and 20.3 ms for 4096² (JS tiles: 34 ms), measured. */
+const SYMMETRIZE_TILE = 16;
+
+/**
+ * symmetrize(x, n): in place, x ← x + xᵀ for a square n × n matrix, n a multiple of 4: each pair
+ * of 4 × 4 blocks (i, j), (j, i) is summed once (one float32 sum per pair of entries) and written
+ * to both, the diagonal blocks with themselves.
+ */
+const SYMMETRIZE: FuncDef = (() => {
+  // Params: 0 x, 1 n. Locals: 2 bi, 3 bj, 4 end, 5 rowBytes, 6 pa (block (bi, bj)), 7 pb (block (bj, bi)),
+  // 8–11 rows of A, 12–15 rows of B, 16–19 the sum's rows, 20–21 temporaries.
+  const [bi, bj, end, rowBytes, pa, pb] = [2, 3, 4, 5, 6, 7];
+  const A = [8, 9, 10, 11];
+  const B = [12, 13, 14, 15];
+  const S = [16, 17, 18, 19];
+  const [t0, t1] = [20, 21];
+  // 22 bi0, 23 bj0 (tile corners), 24 biEnd, 25 bjEnd.
+  const [bi0, bj0, biEnd, bjEnd] = [22, 23, 24, 25];
+  /** min(local + step, n) onto the stack. */
+  const minOf = (local: number, step: number): number[] => [...get(local), ...i32(step), ...I32_ADD, ...get(1), ...get(local), ...i32(step), ...I32_ADD, ...get(1), 0x48 /* i32.lt_s */, 0x1b];
+  const addr = (p: number, k: number): number[] => [...get(p), ...(k === 0 ? [] : [...get(rowBytes), ...i32(k), ...I32_MUL, ...I32_ADD])];
+  // Rows of the transpose of the four v128 locals `m` onto the stack, one at a time into `into`.
+  const transposeInto = (m: number[], into: number[], combine: (k: number) => number[]): number[] => [
+    ...get(m[0] as number), ...get(m[1] as number), ...shuffleLanes([0, 4, 1, 5]), ...set(t0),
+    ...get(m[2] as number), ...get(m[3] as number), ...shuffleLanes([0, 4, 1, 5]), ...set(t1),
+    ...get(t0), ...get(t1), ...shuffleLanes([0, 1, 4, 5]), ...combine(0), ...set(into[0] as number),
+    ...get(t0), ...get(t1), ...shuffleLanes([2, 3, 6, 7]), ...combine(1), ...set(into[1] as number),
+    ...get(m[0] as number), ...get(m[1] as number), ...shuffleLanes([2, 6, 3, 7]), ...set(t0),
+    ...get(m[2] as number), ...get(m[3] as number), ...shuffleLanes([2, 6, 3, 7]), ...set(t1),
+    ...get(t0), ...get(t1), ...shuffleLanes([0, 1, 4, 5]), ...combine(2), ...set(into[2] as number),
+    ...get(t0), ...get(t1), ...shuffleLanes([2, 3, 6, 7]), ...combine(3), ...set(into[3] as number),
+  ];
+  const block = [
+    ...get(0), ...get(bi), ...get(1), ...I32_MUL, ...get(bj), ...I32_ADD, ...i32(2), ...I32_SHL, ...I32_ADD, ...set(pa),
+    ...get(0), ...get(bj), ...get(1), ...I32_MUL, ...get(bi), ...I32_ADD, ...i32(2), ...I32_SHL, ...I32_ADD, ...set(pb),
+    ...[0, 1, 2, 3].flatMap((k) => [...addr(pa, k), ...VECTOR.load, ...set(A[k] as number), ...addr(pb, k), ...VECTOR.load, ...set(B[k] as number)]),
+    // S = A + Bᵀ, written at (bi, bj); Sᵀ at (bj, bi).
+    ...transposeInto(B, S, (k) => [...get(A[k] as number), ...VECTOR.add]),
+    ...[0, 1, 2, 3].flatMap((k) => [...addr(pa, k), ...get(S[k] as number), ...VECTOR.store]),
+    ...transposeInto(S, B, () => []),
+    ...[0, 1, 2, 3].flatMap((k) => [...addr(pb, k), ...get(B[k] as number), ...VECTOR.store]),
+  ];
+  return {
+    name: "symmetrize",
+    params: [I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32, ...new Array<number>(14).fill(V128), I32, I32, I32, I32],
+    body: [
+      ...get(1), ...set(end), ...get(1), ...i32(2), ...I32_SHL, ...set(rowBytes),
+      // Tiles of SYMMETRIZE_TILE × SYMMETRIZE_TILE entries on each side, so both stay in L1.
+      ...forLoop(bi0, i32(0), end, SYMMETRIZE_TILE, forLoop(bj0, get(bi0), end, SYMMETRIZE_TILE, [
+        ...minOf(bi0, SYMMETRIZE_TILE), ...set(biEnd),
+        ...minOf(bj0, SYMMETRIZE_TILE), ...set(bjEnd),
+        ...forLoop(bi, get(bi0), biEnd, 4, forLoop(bj, [...get(bj0), ...get(bi), ...get(bj0), ...get(bi), 0x4a /* i32.gt_s */, 0x1b], bjEnd, 4, block)),
+      ])),
+    ],
+  };
+})();
+
+/** rowSums(x, rows, cols, out): out[i] = Σ_j x[i, j] in float32 (four partial sums, then their total). */
+const ROW_SUMS = rowKernel({
+  name: "rowSums",
+  params: [I32, I32, I32, I32],
+  rows: 1,
+  cols: 2,
+  // extra: 6 vacc, 7 sacc.
+  extra: [V128, F32],
+  temps: 0,
+  before: (at) => [...V128_ZERO, ...set(at(6)), ...SCALAR.zero, ...set(at(7))],
+  body: (L, at) => {
+    const acc = L === VECTOR ? at(6) : at(7);
+    return [...get(acc), ...elem(0, at), ...L.load, ...L.add, ...set(acc)];
+  },
+  after: (at) => [...get(3), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...get(at(7)), ...lanesOf(at(6), F32_ADD), ...F32_ADD, 0x38, 2, 0],
+});
+
 /** i8x16.shuffle of two v128s picking 32-bit lanes (0–3 from the first, 4–7 from the second). */
 function shuffleLanes(lanes: [number, number, number, number]): number[] {
   return [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
@@ -603,6 +714,10 @@ interface Exports {
   minMax(x: number, n: number, out: number): void;
   transpose(x: number, out: number, rows: number, cols: number): void;
   expRow(x: number, n: number, shift: number, out: number): void;
+  gramToDistance(g: number, sqQ: number, sqR: number, rows: number, cols: number, zeroDiagonal: number): void;
+  invDistWeights(dy: number, d: number, w: number, n: number): void;
+  symmetrize(x: number, n: number): void;
+  rowSums(x: number, rows: number, cols: number, out: number): void;
 }
 
 interface WasmBackendInternals {
@@ -611,7 +726,7 @@ interface WasmBackendInternals {
 }
 
 /** The assembled module's bytes (exported for the test that validates them). */
-export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW]);
+export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS]);
 
 let instance: { memory: WebAssembly.Memory; exports: Exports } | null = null;
 let unavailable: WebAssembly.Memory | null | undefined;

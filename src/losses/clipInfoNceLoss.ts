@@ -136,12 +136,13 @@ function bothDirectionsInHeap(kernels: Kernels, logits: tf.Tensor2D, hi: number,
           weights[i] = alpha / (s[i] as number);
           weights[n + i] = beta / (s[n + i] as number);
         }
-        const g = heapTensor([n, n]);
         const [wr] = heapScratch([weights]);
-        kernels.scaleRowsCols(heapOffset(se), heapOffset(g), n, n, wr as number, (wr as number) + 4 * n);
-        const gh = heapView(g) as Float32Array;
+        // Written over the saved copy of the exps (ours, read once): one N × N matrix fewer. The
+        // reshape shares its memory, so the gradient outlives the engine's disposal of `se`.
+        kernels.scaleRowsCols(heapOffset(se), heapOffset(se), n, n, wr as number, (wr as number) + 4 * n);
+        const gh = heapView(se) as Float32Array;
         for (let i = 0; i < n; i++) gh[diagIdx[i] as number] = Math.fround((gh[diagIdx[i] as number] as number) - (alpha + beta));
-        return g;
+        return tf.reshape(se, [n, n]);
       },
     };
   }) as unknown as CustomFn);
@@ -165,8 +166,9 @@ function clipCompute(a: TensorInput, b: TensorInput, options: ClipInfoNceLossOpt
     const both = bothDirections(logits);
     // Fallback for very spread logits: each direction with its own row shifts; logitsᵀ as a
     // second product, not a transpose (wasm's N × N Transpose and its gradient cost more).
-    const aToB = both ? tf.reshape(tf.slice(both, [0], [1]), []) : tf.mean(crossEntropyRows(logits, targets));
-    const bToA = both ? tf.reshape(tf.slice(both, [1], [1]), []) : tf.mean(crossEntropyRows(scaledCosineLogits(y, x, scaling), targets));
+    // Without .parts the logits are ours alone: a cross-entropy may write its exps over them.
+    const aToB = both ? tf.reshape(tf.slice(both, [0], [1]), []) : tf.mean(crossEntropyRows(logits, targets, !withParts));
+    const bToA = both ? tf.reshape(tf.slice(both, [1], [1]), []) : tf.mean(crossEntropyRows(scaledCosineLogits(y, x, scaling), targets, true));
     const loss = tf.div(tf.add(aToB, bToA), 2) as tf.Scalar;
     if (withParts) return { loss, lossAToB: detach(aToB) as tf.Scalar, lossBToA: detach(bToA) as tf.Scalar, logits: detach(logits) };
     logits.dispose(); // not needed backward (the exps are saved): a lower heap peak

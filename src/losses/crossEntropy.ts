@@ -65,13 +65,16 @@ function pickEntries(x: tf.Tensor, flat: Int32Array): tf.Tensor1D {
  * in-range targets. Its gradient is written out, (softmax(logits[i]) − onehot(targets[i]))·dy[i],
  * so autodiff never differentiates a max or a log-sum-exp (their default gradients compare every
  * element with the maximum, a slow broadcast `equal` on an N×N similarity matrix).
+ * `consumeLogits`: the caller made `logits` for this call alone and disposes it after, without
+ * reading it (no op keeps it either — TF.js saves copies): on wasm the exps are then written over
+ * it, one N × C matrix fewer on the heap. Never for a tensor that came from a user.
  */
-export function crossEntropyRows(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+export function crossEntropyRows(logits: tf.Tensor2D, targets: Int32Array, consumeLogits = false): tf.Tensor1D {
   return tf.tidy(() => {
     const [n, c] = logits.shape;
     const flat = new Int32Array(n);
     for (let i = 0; i < n; i++) flat[i] = i * c + (targets[i] as number);
-    if (wasmKernels() !== null) return crossEntropyRowsInHeap(logits, flat);
+    if (wasmKernels() !== null) return crossEntropyRowsInHeap(logits, flat, consumeLogits);
     const picks = tf.tensor1d(flat, "int32");
     const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       const shifted = tf.sub(x, tf.max(x, 1, true));
@@ -115,21 +118,25 @@ export function crossEntropyRows(logits: tf.Tensor2D, targets: Int32Array): tf.T
  * backend's), another scales the saved exps by dy/sum for the gradient; the N target entries are
  * read and fixed in JS. `flat` holds the flat index of each row's target.
  */
-function crossEntropyRowsInHeap(logits: tf.Tensor2D, flat: Int32Array): tf.Tensor1D {
+function crossEntropyRowsInHeap(logits: tf.Tensor2D, flat: Int32Array, consumeLogits: boolean): tf.Tensor1D {
   const [n, c] = logits.shape;
   const kernels = wasmKernels() as NonNullable<ReturnType<typeof wasmKernels>>;
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const e = heapTensor([n, c]);
+    // The target logits first: with consumeLogits the exps overwrite them.
+    const xv = heapView(x) as Float32Array;
+    const picked = new Float32Array(n);
+    for (let i = 0; i < n; i++) picked[i] = xv[flat[i] as number] as number;
+    const e = consumeLogits ? x : heapTensor([n, c]);
     const stats = heapTensor([n, 2]); // per row: max, Σ exp(x − max)
     kernels.softmaxRows(heapOffset(x), heapOffset(e), n, c, heapOffset(stats));
-    const xv = heapView(x) as Float32Array;
     const st = heapView(stats) as Float32Array;
     const loss = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      loss[i] = Math.fround(Math.log(st[2 * i + 1] as number)) - Math.fround((xv[flat[i] as number] as number) - (st[2 * i] as number));
+      loss[i] = Math.fround(Math.log(st[2 * i + 1] as number)) - Math.fround((picked[i] as number) - (st[2 * i] as number));
     }
     save([e, stats]);
-    tf.dispose([e, stats]); // save() kept copies when a gradient is being taken
+    // save() kept copies when a gradient is being taken.
+    tf.dispose(consumeLogits ? [stats] : [e, stats]);
     return {
       value: tf.tensor1d(loss),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -138,12 +145,13 @@ function crossEntropyRowsInHeap(logits: tf.Tensor2D, flat: Int32Array): tf.Tenso
         const sums = heapView(sst) as Float32Array;
         const factors = new Float32Array(n);
         for (let i = 0; i < n; i++) factors[i] = (dyv[i] as number) / (sums[2 * i + 1] as number);
-        const g = heapTensor([n, c]);
         const [fp] = heapScratch([factors]);
-        kernels.scaleRows(heapOffset(se), heapOffset(g), n, c, fp as number);
-        const gh = heapView(g) as Float32Array;
+        // Written over the saved copy of the exps (ours, read once): one N × C matrix fewer. The
+        // reshape shares its memory, so the gradient outlives the engine's disposal of `se`.
+        kernels.scaleRows(heapOffset(se), heapOffset(se), n, c, fp as number);
+        const gh = heapView(se) as Float32Array;
         for (let i = 0; i < n; i++) gh[flat[i] as number] = Math.fround((gh[flat[i] as number] as number) - (dyv[i] as number));
-        return g;
+        return tf.reshape(se, [n, c]);
       },
     };
   }) as unknown as CustomFn);

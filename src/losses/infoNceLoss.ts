@@ -137,7 +137,8 @@ function infoNceCompute(query: TensorInput, keys: TensorInput, options: InfoNceL
       throw argError(FN, "keys", `at least as many rows as 'query' (${n}): key i is the positive of query i`, `${k.shape[0]} rows`);
     }
     const logits = scaledCosineLogits(q, k, logitScaling(FN, o, { divide: CLIP_INITIAL_TEMPERATURE }));
-    const loss = tf.mean(crossEntropyRows(logits, diagonalTargets(n))) as tf.Scalar;
+    // Without .parts the logits are ours alone: the cross-entropy may write its exps over them.
+    const loss = tf.mean(crossEntropyRows(logits, diagonalTargets(n), !withLogits)) as tf.Scalar;
     if (withLogits) return { loss, logits: detach(logits) };
     logits.dispose(); // not needed backward (see multipleNegativesRankingLoss): a lower heap peak
     return { loss };

@@ -45,7 +45,8 @@ function mnrlCompute(anchor: TensorInput, positive: TensorInput, options: Multip
       docs = tf.concat([p, neg], 0);
     }
     const scores = scaledCosineLogits(a, docs, logitScaling(FN, o, { multiply: SENTENCE_TRANSFORMERS_SCALE }));
-    const loss = tf.mean(crossEntropyRows(scores, diagonalTargets(a.shape[0]))) as tf.Scalar;
+    // Without .parts the scores are ours alone: the cross-entropy may write its exps over them.
+    const loss = tf.mean(crossEntropyRows(scores, diagonalTargets(a.shape[0]), !withScores)) as tf.Scalar;
     if (withScores) return { loss, scores: detach(scores) };
     // The backward pass needs none of the N × (N + K) scores (the cross-entropy saved its own
     // exps): freed now rather than at the end of the caller's gradient scope, so the wasm heap's
