@@ -413,6 +413,11 @@ function lanesOf(v: number, op: number[]): number[] {
   return [...get(v), ...F32X4_EXTRACT(0), ...get(v), ...F32X4_EXTRACT(1), ...op, ...get(v), ...F32X4_EXTRACT(2), ...op, ...get(v), ...F32X4_EXTRACT(3), ...op];
 }
 
+/** A `before` for {@link rowKernel}: row r's entry of the float vector parameter `p` into extra local 7, splatted into extra local 6. */
+const rowScalar =
+  (p: number) =>
+  (at: (k: number) => number): number[] => [...get(p), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...F32_LOAD, ...tee(at(7)), ...F32X4_SPLAT, ...set(at(6))];
+
 /** Address of element (r, c) of matrix parameter `p`: p + rowOff + c. */
 const elem = (p: number, at: (k: number) => number): number[] => [...get(p), ...get(at(5)), ...I32_ADD, ...get(at(2)), ...I32_ADD];
 
@@ -465,7 +470,7 @@ const SCALE_ROWS = rowKernel({
   // extra: 6 vf, 7 sf.
   extra: [V128, F32],
   temps: 0,
-  before: (at) => [...get(4), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...F32_LOAD, ...tee(at(7)), ...F32X4_SPLAT, ...set(at(6))],
+  before: rowScalar(4),
   body: (L, at) => [...elem(1, at), ...elem(0, at), ...L.load, ...get(L === VECTOR ? at(6) : at(7)), ...L.mul, ...L.store],
   after: () => [],
 });
@@ -505,7 +510,7 @@ const SCALE_ROWS_COLS = rowKernel({
   // extra: 6 vf, 7 sf.
   extra: [V128, F32],
   temps: 0,
-  before: (at) => [...get(4), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...F32_LOAD, ...tee(at(7)), ...F32X4_SPLAT, ...set(at(6))],
+  before: rowScalar(4),
   body: (L, at) => [...elem(1, at), ...elem(0, at), ...L.load, ...get(L === VECTOR ? at(6) : at(7)), ...get(5), ...get(at(2)), ...I32_ADD, ...L.load, ...L.add, ...L.mul, ...L.store],
   after: () => [],
 });
@@ -545,7 +550,7 @@ const GRAM_TO_DISTANCE = rowKernel({
   // extra: 6 va, 7 sa.
   extra: [V128, F32],
   temps: 1,
-  before: (at) => [...get(1), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...F32_LOAD, ...tee(at(7)), ...F32X4_SPLAT, ...set(at(6))],
+  before: rowScalar(1),
   body: (L, at, [x]) => [
     ...elem(0, at),
     ...get(L === VECTOR ? at(6) : at(7)), ...get(2), ...get(at(2)), ...I32_ADD, ...L.load, ...L.add,
