@@ -13,6 +13,7 @@ import {
   batchHardMiner,
   createEncoder,
   fit,
+  FusedAdam,
   loadMagicLibrary,
   clipInfoNceLoss,
   contrastiveLoss,
@@ -125,8 +126,8 @@ function trainLoop(job: Job): Once {
     const start = tf.tensor2d(init, [rows, job.d]);
     const table = tf.variable(start);
     start.dispose();
-    // PyTorch's Adam epsilon (tfjs defaults to 1e-7).
-    const opt = tf.train.adam(job.lr, 0.9, 0.999, 1e-8);
+    // The library's Adam: PyTorch's update, ε 1e-8 by default (tf.train.adam's is 1e-7).
+    const opt = new FusedAdam([table], { learningRate: job.lr as number });
     let first = NaN;
     for (let s = 0; s < steps; s++) {
       const idx = batches.subarray(s * batch, (s + 1) * batch);
@@ -135,9 +136,10 @@ function trainLoop(job: Job): Once {
       const xm = gatherRows(table, idx);
       const mined = batchHardMiner(xm, y);
       xm.dispose();
-      const loss = opt.minimize(() => tripletLoss(gatherRows(table, idx), y, { indicesTuple: mined }) as tf.Scalar, true, [table]);
-      const v = (loss as tf.Scalar).dataSync()[0] as number;
-      loss?.dispose();
+      const { value: loss, grads } = tf.variableGrads(() => tripletLoss(gatherRows(table, idx), y, { indicesTuple: mined }) as tf.Scalar, [table]);
+      if (opt.step([grads[table.name]]) >= 0) throw new Error(`train: a non-finite gradient at step ${s}`);
+      const v = loss.dataSync()[0] as number;
+      tf.dispose([loss, ...Object.values(grads)]);
       if (s === 0) first = v;
       finalLoss = v;
     }
