@@ -734,6 +734,8 @@ interface WasmBackendInternals {
 export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS]);
 
 let instance: { memory: WebAssembly.Memory; exports: Exports } | null = null;
+/** The region {@link heapScratch} reuses, in the memory of `instance`. */
+let scratch = { ptr: 0, bytes: 0 };
 let unavailable: WebAssembly.Memory | null | undefined;
 
 /**
@@ -750,6 +752,7 @@ export function wasmKernels(): Exports | null {
     const module = new WebAssembly.Module(KERNEL_MODULE);
     const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
     instance = { memory, exports: kernels };
+    scratch = { ptr: 0, bytes: 0 }; // a region of another backend's memory is not ours here
     return kernels;
   } catch {
     unavailable = memory;
@@ -780,7 +783,6 @@ export function heapOffset(t: tf.Tensor): number {
   return offset;
 }
 
-let scratch = { ptr: 0, bytes: 0 };
 
 /**
  * Copies arrays into one reusable region of the heap (grown when too small, never shrunk) and

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { peekValues } from "../internal/peek";
-import { heapOffset, wasmKernels } from "../internal/simd";
+import { heapOffset, heapTensor, wasmKernels } from "../internal/simd";
 import { argError, checkOptions, describeValue, numberOption } from "../internal/validate";
 
 /** Adam's hyper-parameters (PyTorch's names in the comments). */
@@ -115,7 +115,7 @@ export class FusedAdam {
         const st = this.state[i];
         if (g === undefined || st === undefined || st.kind !== "backend") return;
         const variable = this.variables[i] as tf.Variable;
-        const out = tf.zeros(variable.shape);
+        const out = heapTensor(variable.shape); // every element is written by the kernel
         kernels.adam(heapOffset(variable), heapOffset(g), heapOffset(st.m), heapOffset(st.v), heapOffset(out), out.size, b1, 1 - b1, b2, 1 - b2, stepSize, bc2Sqrt, eps);
         variable.assign(out);
         out.dispose();
