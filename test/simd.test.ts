@@ -18,6 +18,7 @@ import {
   crossEntropy,
   FusedAdam,
   LpDistance,
+  CosineSimilarityDistance,
   batchHardMiner,
   contrastiveLoss,
   multipleNegativesRankingLoss,
@@ -164,6 +165,23 @@ describe("wasm kernels", () => {
     }
     const [mOn, mOff] = [true, false].map((flag) => withKernels(flag, () => batchHardMiner(x, labels)));
     assert.deepEqual(mOn, mOff);
+    // batchHardMiner's scan: a similarity (smallest positive, largest negative), a reference
+    // set, and blocks of rows (600² entries, two kernel calls) with ties: rows come in equal
+    // pairs, each pair its own label, so an anchor's one positive is at distance 0 — as is the
+    // anchor itself, which must never be picked (also in the second block) — and equal
+    // distances fall in neighbouring lanes.
+    const big = normalMatrix(7, 600, 8);
+    for (let i = 1; i < 600; i += 2) big[i] = big[i - 1]!;
+    const bigLabels = Array.from({ length: 600 }, (_, i) => Math.floor(i / 2));
+    const cases: [string, () => unknown][] = [
+      ["similarity", () => batchHardMiner(x, labels, { distance: new CosineSimilarityDistance() })],
+      ["reference set", () => batchHardMiner(x, labels, { refEmbeddings: r, refLabels: Array.from({ length: 30 }, (_, i) => i % 4) })],
+      ["blocks and ties", () => batchHardMiner(big, bigLabels)],
+    ];
+    for (const [label, mine] of cases) {
+      const [on, off] = [true, false].map((flag) => withKernels(flag, mine));
+      assert.deepEqual(on, off, label);
+    }
     withKernels(true, () => assertNoLeak(() => new LpDistance().matrixValues(x, r), "matrixValues"));
     tf.dispose([x, r]);
   });

@@ -648,6 +648,67 @@ const ROW_SUMS = rowKernel({
   after: (at) => [...get(3), ...get(at(0)), ...i32(2), ...I32_SHL, ...I32_ADD, ...get(at(7)), ...lanesOf(at(6), F32_ADD), ...F32_ADD, 0x38, 2, 0],
 });
 
+/**
+ * hardest_<max|min>(d, y, ry, rows, cols, diagBase, out): per row i of a [rows, cols] matrix
+ * (cols a multiple of 4), per lane k (the columns j ≡ k mod 4), the first extreme entry among the
+ * positives (ry[j] = y[i], j ≠ i + diagBase: pass a large negative diagBase when no column is the
+ * row's own) — the largest for "max", the smallest for "min" — and among the negatives
+ * (ry[j] ≠ y[i]) the opposite one, with its column: out[16i ..] = best positive values [4],
+ * their columns [4] (−1: none), best negative values [4], their columns [4]. The caller merges
+ * the four lanes (ties: the smaller column), so the pick is the first extreme index, as a scan in
+ * column order picks it.
+ */
+function hardestKernel(positives: "max" | "min"): FuncDef {
+  // Params: 0 d, 1 y, 2 ry, 3 rows, 4 cols, 5 diagBase, 6 out. Locals: 7 r, 8 rowsEnd, 9 c,
+  // 10 end, 11 rowOff; v128: 12 label, 13 diag, 14 jv, 15 bestP, 16 idxP, 17 bestN, 18 idxN,
+  // 19 v, 20 same, 21 better.
+  const [r, rowsEnd, c, end, rowOff] = [7, 8, 9, 10, 11];
+  const [label, diag, jv, bestP, idxP, bestN, idxN, v, same, better] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const I32X4_SPLAT = simd(0x11);
+  const I32X4_EQ = simd(0x37);
+  const I32X4_ADD = simd(0xae);
+  const BITSELECT = simd(0x52);
+  const V128_ANDNOT = simd(0x4f);
+  const [posCmp, negCmp] = positives === "max" ? [F32X4_GT, simd(0x43)] : [simd(0x43), F32X4_GT];
+  const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer), ...F32X4_SPLAT];
+  const [posInit, negInit] = positives === "max" ? [-Infinity, Infinity] : [Infinity, -Infinity];
+  const lanes0123 = [...simd(0x0c), ...[0, 1, 2, 3].flatMap((k) => [k, 0, 0, 0])];
+  const keep = (best: number, idx: number): number[] => [
+    ...get(v), ...get(best), ...get(better), ...BITSELECT, ...set(best),
+    ...get(jv), ...get(idx), ...get(better), ...BITSELECT, ...set(idx),
+  ];
+  const step = [
+    ...get(0), ...get(rowOff), ...I32_ADD, ...get(c), ...I32_ADD, ...VECTOR.load, ...set(v),
+    ...get(2), ...get(c), ...I32_ADD, ...VECTOR.load, ...get(label), ...I32X4_EQ, ...set(same),
+    // positives: the same label, not the row's own column
+    ...get(v), ...get(bestP), ...posCmp, ...get(same), ...V128_AND, ...get(jv), ...get(diag), ...I32X4_EQ, ...V128_ANDNOT, ...set(better),
+    ...keep(bestP, idxP),
+    // negatives: another label
+    ...get(v), ...get(bestN), ...negCmp, ...get(same), ...V128_ANDNOT, ...set(better),
+    ...keep(bestN, idxN),
+    ...get(jv), ...i32(4), ...I32X4_SPLAT, ...I32X4_ADD, ...set(jv),
+  ];
+  const store = (k: number, local: number): number[] => [...get(6), ...get(r), ...i32(6), ...I32_SHL, ...I32_ADD, ...get(local), ...simd(0x0b), 4, 16 * k];
+  const row = [
+    ...get(r), ...get(4), ...I32_MUL, ...i32(2), ...I32_SHL, ...set(rowOff),
+    ...get(1), ...get(r), ...i32(2), ...I32_SHL, ...I32_ADD, ...I32_LOAD, ...I32X4_SPLAT, ...set(label),
+    // the column excluded as the row's own: r + diagBase (negative when there is none)
+    ...get(r), ...get(5), ...I32_ADD, ...I32X4_SPLAT, ...set(diag),
+    ...lanes0123, ...set(jv),
+    ...f32(posInit), ...set(bestP), ...i32(-1), ...I32X4_SPLAT, ...tee(idxP), ...set(idxN),
+    ...f32(negInit), ...set(bestN),
+    ...forLoop(c, i32(0), end, 16, step),
+    ...store(0, bestP), ...store(1, idxP), ...store(2, bestN), ...store(3, idxN),
+  ];
+  return {
+    name: `hardest_${positives}`,
+    params: [I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, ...new Array<number>(10).fill(V128)],
+    body: [...get(3), ...set(rowsEnd), ...get(4), ...i32(2), ...I32_SHL, ...set(end), ...forLoop(r, i32(0), rowsEnd, 1, row)],
+  };
+}
+
 /** i8x16.shuffle of two v128s picking 32-bit lanes (0–3 from the first, 4–7 from the second). */
 function shuffleLanes(lanes: [number, number, number, number]): number[] {
   return [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
@@ -723,6 +784,8 @@ interface Exports {
   invDistWeights(dy: number, d: number, w: number, n: number): void;
   symmetrize(x: number, n: number): void;
   rowSums(x: number, rows: number, cols: number, out: number): void;
+  hardest_max(d: number, y: number, ry: number, rows: number, cols: number, diagBase: number, out: number): void;
+  hardest_min(d: number, y: number, ry: number, rows: number, cols: number, diagBase: number, out: number): void;
 }
 
 interface WasmBackendInternals {
@@ -731,7 +794,7 @@ interface WasmBackendInternals {
 }
 
 /** The assembled module's bytes (exported for the test that validates them). */
-export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS]);
+export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS, hardestKernel("max"), hardestKernel("min")]);
 
 let instance: { memory: WebAssembly.Memory; exports: Exports } | null = null;
 /** The region {@link heapScratch} reuses, in the memory of `instance`. */

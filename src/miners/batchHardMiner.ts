@@ -1,4 +1,5 @@
 import { LpDistance } from "../distances/LpDistance";
+import { heapFloats, heapScratch, wasmKernels } from "../internal/simd";
 import type { TensorInput } from "../internal/validate";
 import { DEFAULT_ZONE_MARGIN, finishTriplets, IndexList, prepareMining, type MinedTriplets, type MinerOptions, type MiningContext } from "./mining";
 
@@ -41,6 +42,27 @@ function hardestPerAnchor(ctx: MiningContext): { anchors: Int32Array; positives:
   const a = new IndexList();
   const p = new IndexList();
   const n = new IndexList();
+  const kernels = wasmKernels();
+  if (kernels !== null && nR % 4 === 0 && mat instanceof Float32Array) {
+    // The vectorised scan (internal/simd) over blocks of rows copied into the heap (bounded
+    // scratch), then the four lanes of each row merged here: the same picks, ties included.
+    const rows = Math.max(1, Math.floor(KERNEL_BLOCK_ENTRIES / nR));
+    const lanes = new Float32Array(16 * rows);
+    for (let i0 = 0; i0 < nQ; i0 += rows) {
+      const m = Math.min(rows, nQ - i0);
+      const [dAt, yAt, ryAt, outAt] = heapScratch([mat.subarray(i0 * nR, (i0 + m) * nR), y.subarray(i0, i0 + m), ry, lanes]) as [number, number, number, number];
+      // Row k of the block is anchor i0 + k; with one batch, column i0 + k is itself.
+      (inverted ? kernels.hardest_min : kernels.hardest_max)(dAt, yAt, ryAt, m, nR, self ? i0 : -(2 ** 30), outAt);
+      const out = heapFloats(outAt, 16 * m);
+      const cols = new Int32Array(out.buffer, out.byteOffset, 16 * m);
+      for (let k = 0; k < m; k++) {
+        const pi = bestLane(out, cols, 16 * k, !inverted);
+        const ni = bestLane(out, cols, 16 * k + 8, inverted);
+        if (pi >= 0 && ni >= 0) (a.push(i0 + k), p.push(pi), n.push(ni));
+      }
+    }
+    return { anchors: a.toArray(), positives: p.toArray(), negatives: n.toArray() };
+  }
   for (let i = 0; i < nQ; i++) {
     const label = y[i];
     const row = i * nR;
@@ -59,4 +81,24 @@ function hardestPerAnchor(ctx: MiningContext): { anchors: Int32Array; positives:
     if (pi >= 0 && ni >= 0) (a.push(i), p.push(pi), n.push(ni));
   }
   return { anchors: a.toArray(), positives: p.toArray(), negatives: n.toArray() };
+}
+
+/** Entries of the matrix scanned per kernel call (1 MB of float32): the heap's scratch stays small. */
+const KERNEL_BLOCK_ENTRIES = 1 << 18;
+
+/**
+ * The column of the best of four lane results at `at` (values at at..at+3, columns at at+4..at+7;
+ * −1 for none): the largest value when `max`, else the smallest; equal values take the smaller
+ * column. Returns −1 when no lane found one.
+ */
+function bestLane(values: Float32Array, cols: Int32Array, at: number, max: boolean): number {
+  let best = -1;
+  let bestValue = 0;
+  for (let k = 0; k < 4; k++) {
+    const col = cols[at + 4 + k] as number;
+    if (col < 0) continue;
+    const v = values[at + k] as number;
+    if (best < 0 || (max ? v > bestValue : v < bestValue) || (v === bestValue && col < best)) (best = col), (bestValue = v);
+  }
+  return best;
 }
