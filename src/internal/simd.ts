@@ -1,10 +1,15 @@
 /**
  * Vectorised kernels that TF.js lacks, run inside tfjs-backend-wasm's own memory.
  *
- * Why: a training step of the course encoder spent most of its time in two places TF.js cannot
- * vectorise. Adam over the 262k-float input weight took ~1 ms. It needs 13 backend ops, and the
- * wasm Sqrt kernel is scalar. The sparse input layer's JS loops took another ~1 ms forward and
- * backward. PyTorch does the whole step in ~1.3 ms (README Performance).
+ * Why: after the formulation work, the remaining time sat in passes that TF.js on wasm either runs
+ * with scalar kernels or has no kernel for:
+ * - Adam (13 backend ops, and a scalar Sqrt: ~0.9 ms for 262k floats);
+ * - the sparse input layer's JS loops (~1 ms a step);
+ * - exp over N² logits (the backend's Exp, or Math.exp in a JS pass: ~7 ns a value);
+ * - N × N transposes and dy + dyᵀ (JS tiles: 50 and 34 ms at 4096²);
+ * - the distance matrix's elementwise chain;
+ * - batch-hard's per-row scan.
+ * PyTorch's fused, vectorised CPU kernels do the same in a fraction of that (README Performance).
  *
  * How: a small WebAssembly module, assembled below instruction by instruction, imports the
  * backend's memory. Its kernels read and write tensors where they live (byte offsets into the

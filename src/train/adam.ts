@@ -4,8 +4,9 @@
  * Why not `tf.train.adam`: it issues ~15 backend ops per variable per step whatever its size;
  * for the course encoder's four variables that is 60 dispatches, ~1.0 ms a step on
  * tfjs-backend-wasm. Here, on wasm, each variable takes one pass of a vectorised kernel over
- * its memory (internal/simd; ~0.1 ms for 262k floats). Elsewhere a small variable (biases, the
- * second layer) is updated in one JS loop (~10 µs) and a large one with backend ops.
+ * its memory (internal/simd; ~0.2 ms for 262k floats, against ~0.85 ms for 13 backend ops).
+ * Elsewhere a small variable (biases, the second layer) is updated in one JS loop (~10 µs) and a
+ * large one with backend ops.
  */
 import * as tf from "@tensorflow/tfjs";
 import { peekValues } from "../internal/peek";
