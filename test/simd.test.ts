@@ -23,6 +23,7 @@ import {
   contrastiveLoss,
   multipleNegativesRankingLoss,
   ntXentLoss,
+  pairMarginMiner,
   ready,
 } from "semantic-gps";
 import { assertNoLeak } from "./helpers/fixtures";
@@ -129,9 +130,13 @@ describe("wasm kernels", () => {
 
   it("NT-Xent's fused pass (a batch of 160 and more): same values and gradients", () => {
     const labels = Array.from({ length: 160 }, (_, i) => i % 10);
+    const x = normalMatrix(160, 160, 16);
     for (const temperature of [0.07, 0.5]) {
-      assertSamePaths(`ntXent τ ${temperature}`, (x) => ntXentLoss(x as tf.Tensor2D, labels, { temperature }) as tf.Scalar, [normalMatrix(160, 160, 16)]);
+      assertSamePaths(`ntXent τ ${temperature}`, (t) => ntXentLoss(t as tf.Tensor2D, labels, { temperature }) as tf.Scalar, [x]);
     }
+    // Listed pairs (a miner's): the other fused path, with its per-row exps from the kernel.
+    const pairs = pairMarginMiner(x, labels, { posMargin: 0.9, negMargin: 1.2 });
+    assertSamePaths("ntXent mined pairs", (t) => ntXentLoss(t as tf.Tensor2D, labels, { indicesTuple: pairs }) as tf.Scalar, [x]);
   });
 
   it("Gram-path distance matrices (one batch, two batches) and contrastive: same values and gradients", () => {

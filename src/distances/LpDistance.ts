@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSums, dyTransposedTimes, matMul, matMulBT, symmetrize } from "../internal/linalg";
 import { heapView, peekValues } from "../internal/peek";
-import { heapOffset, heapTensor, wasmKernels } from "../internal/simd";
+import { heapOffset, wasmKernels } from "../internal/simd";
 import { booleanOption, checkOptions, numberOption } from "../internal/validate";
 import type { Distance } from "./distance";
 import { lpNorm } from "./lpNorm";

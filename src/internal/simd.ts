@@ -714,6 +714,57 @@ function hardestKernel(positives: "max" | "min"): FuncDef {
   };
 }
 
+/**
+ * The negatives of one anchor row for NT-Xent over all pairs by label: `ry[j] ≠ label`.
+ *
+ * ntxLogits(m, z, n, scale, ry, label) → M: z[j] = m[j]·scale (float32) for the row's n entries,
+ * and M = the largest z[j] over the negatives (−∞ when there is none).
+ * ntxExps(z, e, n, ry, label, M) → Σ e: e[j] = exp(z[j] − M) at the negatives, 0 elsewhere.
+ */
+const I32X4_SPLAT_OP = simd(0x11);
+const I32X4_EQ_OP = simd(0x37);
+const BITSELECT_OP = simd(0x52);
+
+/** 1 (all lanes) where the label at `ry + i` differs from the splatted/plain label: the negatives mask. */
+function negativeMask(L: Lanes, ryAt: number[], label: number[]): number[] {
+  return L === VECTOR ? [...ryAt, ...VECTOR.load, ...label, ...I32X4_EQ_OP, ...simd(0x4d) /* v128.not */] : [...ryAt, ...I32_LOAD, ...label, 0x47 /* i32.ne */];
+}
+
+const NTX_LOGITS: FuncDef = (() => {
+  // Params: 0 m, 1 z, 2 n, 3 scale, 4 ry, 5 label. Locals (elementwise): 6 i, 7 end, 8 scale splat,
+  // 9 vector max, 10 scalar max; then 11 the label splat (v128), 12 −∞ splat.
+  const f = elementwise("ntxLogits", [I32, I32, I32, F32, I32, I32], 2, [3], 1, (L, i, c, [acc]) => {
+    const z = [...at(0, i), ...L.load, ...c(0), ...L.mul];
+    return L === VECTOR
+      ? [...at(1, i), ...z, ...L.store, ...get(acc as number), ...at(1, i), ...L.load, ...get(12), ...negativeMask(L, at(4, i), get(11)), ...BITSELECT_OP, ...L.max, ...set(acc as number)]
+      : [...at(1, i), ...z, ...L.store, ...negativeMask(L, at(4, i), get(5)), 0x04, 0x40, ...get(acc as number), ...at(1, i), ...L.load, ...L.max, ...set(acc as number), 0x0b];
+  }, [F32]);
+  f.locals.push(V128, V128);
+  const minusInf = [0x43, ...new Uint8Array(Float32Array.of(-Infinity).buffer)];
+  f.body.unshift(...get(5), ...I32X4_SPLAT_OP, ...set(11), ...minusInf, ...F32X4_SPLAT, ...tee(12), ...set(9), ...minusInf, ...set(10));
+  f.body.push(...get(10), ...lanesOf(9, SCALAR.max), ...SCALAR.max);
+  return f;
+})();
+
+const NTX_EXPS: FuncDef = (() => {
+  // Params: 0 z, 1 e, 2 n, 3 ry, 4 label, 5 M. Locals: 6 i, 7 end, 8 M splat, 9–11 vector
+  // temporaries (x, n, r), 12 the vector sum, 13–15 scalar temporaries, 16 the scalar sum, 17 the
+  // label splat.
+  const f = elementwise("ntxExps", [I32, I32, I32, I32, I32, F32], 2, [5], 4, (L, i, c, [x, n, r, acc]) => {
+    const value = [...at(0, i), ...L.load, ...c(0), ...L.sub, ...set(x as number), ...expOf(L, x as number, n as number, r as number)];
+    return L === VECTOR
+      ? [...at(1, i), ...value, ...negativeMask(L, at(3, i), get(17)), ...V128_AND, ...tee(x as number), ...L.store, ...get(acc as number), ...get(x as number), ...L.add, ...set(acc as number)]
+      : [...at(1, i), ...value, ...L.zero, ...negativeMask(L, at(3, i), get(4)), 0x1b, ...tee(x as number), ...L.store, ...get(acc as number), ...get(x as number), ...L.add, ...set(acc as number)];
+  }, [F32]);
+  f.locals.push(V128);
+  f.body.unshift(...get(4), ...I32X4_SPLAT_OP, ...set(17));
+  f.body.push(...get(16), ...lanesOf(12, F32_ADD), ...F32_ADD);
+  return f;
+})();
+
+/** scale(x, out, n, factor): out[j] = x[j]·factor. */
+const SCALE = elementwise("scale", [I32, I32, I32, F32], 2, [3], 0, (L, i, c) => [...at(1, i), ...at(0, i), ...L.load, ...c(0), ...L.mul, ...L.store]);
+
 /** i8x16.shuffle of two v128s picking 32-bit lanes (0–3 from the first, 4–7 from the second). */
 function shuffleLanes(lanes: [number, number, number, number]): number[] {
   return [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
@@ -791,6 +842,9 @@ interface Exports {
   rowSums(x: number, rows: number, cols: number, out: number): void;
   hardest_max(d: number, y: number, ry: number, rows: number, cols: number, diagBase: number, out: number): void;
   hardest_min(d: number, y: number, ry: number, rows: number, cols: number, diagBase: number, out: number): void;
+  ntxLogits(m: number, z: number, n: number, scale: number, ry: number, label: number): number;
+  ntxExps(z: number, e: number, n: number, ry: number, label: number, negMax: number): number;
+  scale(x: number, out: number, n: number, factor: number): void;
 }
 
 interface WasmBackendInternals {
@@ -799,7 +853,7 @@ interface WasmBackendInternals {
 }
 
 /** The assembled module's bytes (exported for the test that validates them). */
-export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS, hardestKernel("max"), hardestKernel("min")]);
+export const KERNEL_MODULE = assemble([ADAM, FINITE_CHECK, spmmKernel("linear"), spmmKernel("relu"), SPMM_T, actGradKernel("linear"), actGradKernel("relu"), actGradKernel("tanh"), SOFTMAX_ROWS, SCALE_ROWS, EXP_SHIFT_SUMS, SCALE_ROWS_COLS, MIN_MAX, TRANSPOSE, EXP_ROW, GRAM_TO_DISTANCE, INV_DIST_WEIGHTS, SYMMETRIZE, ROW_SUMS, hardestKernel("max"), hardestKernel("min"), NTX_LOGITS, NTX_EXPS, SCALE]);
 
 let instance: { memory: WebAssembly.Memory; exports: Exports } | null = null;
 /** The region {@link heapScratch} reuses, in the memory of `instance`. */

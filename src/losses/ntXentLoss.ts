@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { peekValues } from "../internal/peek";
-import { heapFloats, heapScratch, wasmKernels } from "../internal/simd";
+import { heapView, peekValues } from "../internal/peek";
+import { heapFloats, heapOffset, heapScratch, heapTensor, wasmKernels } from "../internal/simd";
 import { CosineSimilarityDistance } from "../distances/CosineSimilarityDistance";
 import { numberOption, type TensorInput } from "../internal/validate";
 import { meanReducer } from "../reducers/meanReducer";
@@ -98,6 +98,8 @@ const FUSED_MIN_MATRIX = 2 ** 14;
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
 function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number, r: number, filter: ReducerFilter): tf.Scalar {
+  const kernels = wasmKernels();
+  if (kernels !== null && w.byLabel !== undefined) return fusedNtXentInHeap(kernels, mat, scale, w.byLabel, n, r, filter);
   // ∂(Σ kept w·loss)/∂z, unscaled; the reducer's divisor and the temperature are applied on the backend.
   const g = new Float32Array(n * r);
   const z = new Float64Array(r); // this anchor's logits, rounded to float32 as the backend rounds them
@@ -106,13 +108,11 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
   const wn = new Float32Array(r);
   const posAt = new Int32Array(r); // this anchor's positive columns
   const posW = new Float64Array(r); // and their weights
-  const { low, high } = filter;
   let sum = 0;
   let count = 0;
   const f = Math.fround;
-  // On wasm each row's exps come from the vectorised kernel (internal/simd), through two rows of
-  // scratch in the heap: the logits in, e^{z − M} out.
-  const kernels = wasmKernels();
+  // On wasm (listed pairs) each row's exps come from the vectorised kernel (internal/simd),
+  // through two rows of scratch in the heap: the logits in, e^{z − M} out.
   const [zAt, eAt] = kernels !== null ? (heapScratch([new Float32Array(2 * r)]).map((o) => [o, o + 4 * r]).flat() as [number, number]) : [0, 0];
   // Read in place: no tf call until the value and the gradient are done.
   const mv = peekValues(mat);
@@ -174,20 +174,12 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     for (let p = 0; p < nPosRow; p++) {
       const j = posAt[p] as number;
       const wpj = posW[p] as number;
-      const zj = z[j] as number;
-      const m = hasNeg && negMax > zj ? negMax : zj;
-      const num = Math.exp(zj - m);
-      const e = hasNeg ? Math.exp(negMax - m) : 0;
-      const den = num + negSum * e;
-      const q = num / den;
-      const loss = -Math.log(q + FLOAT32_TINY);
-      const l32 = f(loss);
-      if ((low !== undefined && !(l32 > low)) || (high !== undefined && !(l32 < high))) continue;
-      sum += wpj * loss;
+      const t = positivePair(z[j] as number, negMax, hasNeg, negSum, wpj, filter);
+      if (t === null) continue;
+      sum += wpj * t.loss;
       count += wpj;
-      const dq = -wpj / (q + FLOAT32_TINY); // ∂(wp · loss)/∂q
-      g[row + j]! += dq * q * (1 - q);
-      toNegatives += (dq * -q * e) / den;
+      g[row + j]! += t.dz;
+      toNegatives += t.toNegatives;
     }
     if (hasNeg && toNegatives !== 0) {
       for (let j = 0; j < r; j++) {
@@ -203,6 +195,95 @@ function fusedNtXent(mat: tf.Tensor2D, scale: number, w: PairWeights, n: number,
     return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(tf.mul(dy, divisor * scale), tf.tensor(g, m.shape)) };
   }) as unknown as CustomFn);
   return op(mat) as tf.Scalar;
+}
+
+/**
+ * One positive pair (a, p) of weight w in the fused passes, with M the anchor's largest negative
+ * logit and negSum = Σ_n w_an · e^{z_an − M}: m = max(z_ap, M), num = e^{z_ap − m},
+ * den = num + negSum · e^{M − m}, q = num / den, loss = −log(q + tiny). Returns the loss,
+ * ∂(w·loss)/∂z_ap and the factor every negative's e^{z_an − M} takes in ∂(w·loss)/∂z_an — or
+ * null when the reducer's filter drops the pair.
+ */
+function positivePair(zj: number, negMax: number, hasNeg: boolean, negSum: number, w: number, filter: ReducerFilter): { loss: number; dz: number; toNegatives: number } | null {
+  const m = hasNeg && negMax > zj ? negMax : zj;
+  const num = Math.exp(zj - m);
+  const e = hasNeg ? Math.exp(negMax - m) : 0;
+  const den = num + negSum * e;
+  const q = num / den;
+  const loss = -Math.log(q + FLOAT32_TINY);
+  const l32 = Math.fround(loss);
+  if ((filter.low !== undefined && !(l32 > filter.low)) || (filter.high !== undefined && !(l32 < filter.high))) return null;
+  const dq = -w / (q + FLOAT32_TINY); // ∂(w · loss)/∂q
+  return { loss, dz: dq * q * (1 - q), toNegatives: (dq * -q * e) / den };
+}
+
+/**
+ * {@link fusedNtXent} for all pairs by label, on wasm, with the kernels of internal/simd: per
+ * anchor, one pass scales its row of the matrix into logits and finds the largest negative
+ * logit, one writes the negatives' exps and sums them, and one writes the row of ∂loss/∂matrix
+ * straight into the gradient tensor; only the anchor's few positives are handled in JS (the
+ * same arithmetic as the JS pass). Sums of the exps run in float32 (four partial sums).
+ */
+function fusedNtXentInHeap(
+  kernels: NonNullable<ReturnType<typeof wasmKernels>>,
+  mat: tf.Tensor2D,
+  scale: number,
+  b: { labels: Int32Array; refLabels: Int32Array; self: boolean },
+  n: number,
+  r: number,
+  filter: ReducerFilter,
+): tf.Scalar {
+  const { labels: y, refLabels: ry, self } = b;
+  // Each label's reference rows: an anchor's positives without a pass over its row.
+  const rowsOf = new Map<number, number[]>();
+  for (let j = 0; j < r; j++) {
+    const list = rowsOf.get(ry[j] as number);
+    if (list === undefined) rowsOf.set(ry[j] as number, [j]);
+    else list.push(j);
+  }
+  const g = heapTensor([n, r]);
+  const [zAt, eAt, ryAt] = heapScratch([new Float32Array(r), new Float32Array(r), ry]) as [number, number, number];
+  const matAt = heapOffset(mat);
+  const gAt = heapOffset(g);
+  // Views after every allocation; the kernels allocate nothing.
+  const z = heapFloats(zAt, r);
+  const gv = heapView(g) as Float32Array;
+  const posAt: number[] = [];
+  const posGrad: number[] = [];
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const label = y[i] as number;
+    const negMax = kernels.ntxLogits(matAt + 4 * i * r, zAt, r, scale, ryAt, label);
+    const hasNeg = negMax !== -Infinity;
+    const negSum = hasNeg ? kernels.ntxExps(zAt, eAt, r, ryAt, label, negMax) : 0;
+    let toNegatives = 0;
+    posAt.length = 0;
+    posGrad.length = 0;
+    for (const j of rowsOf.get(label) ?? []) {
+      if (self && j === i) continue;
+      const t = positivePair(z[j] as number, negMax, hasNeg, negSum, 1, filter);
+      if (t === null) continue;
+      sum += t.loss;
+      count += 1;
+      posAt.push(j);
+      posGrad.push(t.dz);
+      toNegatives += t.toNegatives;
+    }
+    // The row of ∂/∂z: toNegatives · e^{z − M} at the negatives (0 elsewhere), then the positives.
+    if (hasNeg) kernels.scale(eAt, gAt + 4 * i * r, r, toNegatives);
+    else gv.fill(0, i * r, (i + 1) * r);
+    for (let k = 0; k < posAt.length; k++) gv[i * r + (posAt[k] as number)]! += posGrad[k] as number;
+  }
+  const divisor = filter.divide === "count" ? (count > 0 ? 1 / count : 0) : count > 0 ? 1 : 0;
+  const value = sum * divisor;
+  const op = tf.customGrad(((m: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([g]);
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.mul(dy, divisor * scale), saved[0] as tf.Tensor) };
+  }) as unknown as CustomFn);
+  const out = op(mat) as tf.Scalar;
+  g.dispose(); // save() kept a copy when a gradient is being taken
+  return out;
 }
 
 /**
