@@ -25,7 +25,8 @@ export interface BackendInfo {
   forced: boolean;
   /**
    * `true` when this library's own vectorised WebAssembly kernels run (Adam, the encoder's
-   * sparse input layer, the softmax cross-entropy): on the wasm backend, unless the TF.js flag
+   * sparse input layer, the exps of the InfoNCE losses and NT-Xent, large transposes, the
+   * distance matrix, batch-hard mining): on the wasm backend, unless the TF.js flag
    * `SEMANTIC_GPS_WASM_KERNELS` is false. Elsewhere those ops run as JS loops or backend ops,
    * with the same results up to float32 rounding.
    */
