@@ -46,7 +46,7 @@ function hardestPerAnchor(ctx: MiningContext): { anchors: Int32Array; positives:
   if (kernels !== null && nR % 4 === 0 && mat instanceof Float32Array) {
     // The vectorised scan (internal/simd) over blocks of rows copied into the heap (bounded
     // scratch), then the four lanes of each row merged here: the same picks, ties included.
-    const rows = Math.max(1, Math.floor(KERNEL_BLOCK_ENTRIES / nR));
+    const rows = Math.max(1, Math.min(nQ, Math.floor(KERNEL_BLOCK_ENTRIES / nR)));
     const lanes = new Float32Array(16 * rows);
     for (let i0 = 0; i0 < nQ; i0 += rows) {
       const m = Math.min(rows, nQ - i0);
