@@ -23,8 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /** The TF.js flag that turns the kernels off (`tf.env().set(WASM_KERNELS_FLAG, false)`); on by default. */
 export const WASM_KERNELS_FLAG = "SEMANTIC_GPS_WASM_KERNELS";
-const FLAG = WASM_KERNELS_FLAG;
-tf.env().registerFlag(FLAG, () => true);
+tf.env().registerFlag(WASM_KERNELS_FLAG, () => true);
 
 // ---------------------------------------------------------------------------------------------
 // A minimal module writer: LEB128 integers, the sections a module of plain functions needs.
@@ -119,7 +118,14 @@ const F32X4_SPLAT = simd(0x13);
 const F32X4_EXTRACT = (lane: number): number[] => [...simd(0x1f), lane];
 const V128_ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const V128_AND = simd(0x4e);
+const V128_ANDNOT = simd(0x4f);
+const V128_NOT = simd(0x4d);
+const V128_BITSELECT = simd(0x52);
 const F32X4_GT = simd(0x44);
+const F32X4_LT = simd(0x43);
+const I32X4_SPLAT = simd(0x11);
+const I32X4_EQ = simd(0x37);
+const I32X4_ADD = simd(0xae);
 
 /** The arithmetic of one lane width: four float32 lanes in a v128, or one float32. */
 interface Lanes {
@@ -353,7 +359,7 @@ function expOf(L: Lanes, x: number, n: number, r: number): number[] {
   const horner = poly.slice(1).flatMap((coef) => [...get(r), ...L.mul, ...k(coef), ...L.add]);
   const pow2 =
     L === VECTOR
-      ? [...get(n), ...simd(0xf8) /* i32x4.trunc_sat_f32x4_s */, ...i32(127), ...simd(0x11) /* i32x4.splat */, ...simd(0xae) /* i32x4.add */, ...i32(23), ...simd(0xab) /* i32x4.shl */]
+      ? [...get(n), ...simd(0xf8) /* i32x4.trunc_sat_f32x4_s */, ...i32(127), ...I32X4_SPLAT, ...I32X4_ADD, ...i32(23), ...simd(0xab) /* i32x4.shl */]
       : [...get(n), 0xfc, 0x00 /* i32.trunc_sat_f32_s */, ...i32(127), ...I32_ADD, ...i32(23), ...I32_SHL, 0xbe /* f32.reinterpret_i32 */];
   const value = [
     ...get(x), ...k(Math.LOG2E), ...L.mul, ...L.nearest, ...set(n),
@@ -364,7 +370,7 @@ function expOf(L: Lanes, x: number, n: number, r: number): number[] {
   ];
   // Below −87.33 the exponent bits would wrap: flush to zero there.
   return L === VECTOR
-    ? [...value, ...get(x), ...k(EXP_LOW), ...simd(0x43) /* f32x4.lt */, ...simd(0x4f) /* v128.andnot */]
+    ? [...value, ...get(x), ...k(EXP_LOW), ...F32X4_LT, ...V128_ANDNOT]
     : [...value, ...k(0), ...get(x), ...k(EXP_LOW), 0x5d /* f32.lt */, 0x45 /* i32.eqz */, 0x1b /* select */];
 }
 
@@ -669,18 +675,13 @@ function hardestKernel(positives: "max" | "min"): FuncDef {
   // 19 v, 20 same, 21 better.
   const [r, rowsEnd, c, end, rowOff] = [7, 8, 9, 10, 11];
   const [label, diag, jv, bestP, idxP, bestN, idxN, v, same, better] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
-  const I32X4_SPLAT = simd(0x11);
-  const I32X4_EQ = simd(0x37);
-  const I32X4_ADD = simd(0xae);
-  const BITSELECT = simd(0x52);
-  const V128_ANDNOT = simd(0x4f);
-  const [posCmp, negCmp] = positives === "max" ? [F32X4_GT, simd(0x43)] : [simd(0x43), F32X4_GT];
+  const [posCmp, negCmp] = positives === "max" ? [F32X4_GT, F32X4_LT] : [F32X4_LT, F32X4_GT];
   const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer), ...F32X4_SPLAT];
   const [posInit, negInit] = positives === "max" ? [-Infinity, Infinity] : [Infinity, -Infinity];
   const lanes0123 = [...simd(0x0c), ...[0, 1, 2, 3].flatMap((k) => [k, 0, 0, 0])];
   const keep = (best: number, idx: number): number[] => [
-    ...get(v), ...get(best), ...get(better), ...BITSELECT, ...set(best),
-    ...get(jv), ...get(idx), ...get(better), ...BITSELECT, ...set(idx),
+    ...get(v), ...get(best), ...get(better), ...V128_BITSELECT, ...set(best),
+    ...get(jv), ...get(idx), ...get(better), ...V128_BITSELECT, ...set(idx),
   ];
   const step = [
     ...get(0), ...get(rowOff), ...I32_ADD, ...get(c), ...I32_ADD, ...VECTOR.load, ...set(v),
@@ -721,13 +722,10 @@ function hardestKernel(positives: "max" | "min"): FuncDef {
  * and M = the largest z[j] over the negatives (−∞ when there is none).
  * ntxExps(z, e, n, ry, label, M) → Σ e: e[j] = exp(z[j] − M) at the negatives, 0 elsewhere.
  */
-const I32X4_SPLAT_OP = simd(0x11);
-const I32X4_EQ_OP = simd(0x37);
-const BITSELECT_OP = simd(0x52);
 
 /** 1 (all lanes) where the label at `ry + i` differs from the splatted/plain label: the negatives mask. */
 function negativeMask(L: Lanes, ryAt: number[], label: number[]): number[] {
-  return L === VECTOR ? [...ryAt, ...VECTOR.load, ...label, ...I32X4_EQ_OP, ...simd(0x4d) /* v128.not */] : [...ryAt, ...I32_LOAD, ...label, 0x47 /* i32.ne */];
+  return L === VECTOR ? [...ryAt, ...VECTOR.load, ...label, ...I32X4_EQ, ...V128_NOT] : [...ryAt, ...I32_LOAD, ...label, 0x47 /* i32.ne */];
 }
 
 const NTX_LOGITS: FuncDef = (() => {
@@ -736,12 +734,12 @@ const NTX_LOGITS: FuncDef = (() => {
   const f = elementwise("ntxLogits", [I32, I32, I32, F32, I32, I32], 2, [3], 1, (L, i, c, [acc]) => {
     const z = [...at(0, i), ...L.load, ...c(0), ...L.mul];
     return L === VECTOR
-      ? [...at(1, i), ...z, ...L.store, ...get(acc as number), ...at(1, i), ...L.load, ...get(12), ...negativeMask(L, at(4, i), get(11)), ...BITSELECT_OP, ...L.max, ...set(acc as number)]
+      ? [...at(1, i), ...z, ...L.store, ...get(acc as number), ...at(1, i), ...L.load, ...get(12), ...negativeMask(L, at(4, i), get(11)), ...V128_BITSELECT, ...L.max, ...set(acc as number)]
       : [...at(1, i), ...z, ...L.store, ...negativeMask(L, at(4, i), get(5)), 0x04, 0x40, ...get(acc as number), ...at(1, i), ...L.load, ...L.max, ...set(acc as number), 0x0b];
   }, [F32]);
   f.locals.push(V128, V128);
   const minusInf = [0x43, ...new Uint8Array(Float32Array.of(-Infinity).buffer)];
-  f.body.unshift(...get(5), ...I32X4_SPLAT_OP, ...set(11), ...minusInf, ...F32X4_SPLAT, ...tee(12), ...set(9), ...minusInf, ...set(10));
+  f.body.unshift(...get(5), ...I32X4_SPLAT, ...set(11), ...minusInf, ...F32X4_SPLAT, ...tee(12), ...set(9), ...minusInf, ...set(10));
   f.body.push(...get(10), ...lanesOf(9, SCALAR.max), ...SCALAR.max);
   return f;
 })();
@@ -757,7 +755,7 @@ const NTX_EXPS: FuncDef = (() => {
       : [...at(1, i), ...value, ...L.zero, ...negativeMask(L, at(3, i), get(4)), 0x1b, ...tee(x as number), ...L.store, ...get(acc as number), ...get(x as number), ...L.add, ...set(acc as number)];
   }, [F32]);
   f.locals.push(V128);
-  f.body.unshift(...get(4), ...I32X4_SPLAT_OP, ...set(17));
+  f.body.unshift(...get(4), ...I32X4_SPLAT, ...set(17));
   f.body.push(...get(16), ...lanesOf(12, F32_ADD), ...F32_ADD);
   return f;
 })();
@@ -865,7 +863,7 @@ let unavailable: WebAssembly.Memory | null | undefined;
  * another backend, the flag off, a shared (threaded) memory, or no WebAssembly SIMD.
  */
 export function wasmKernels(): Exports | null {
-  if (tf.getBackend() !== "wasm" || tf.env().getBool(FLAG) !== true) return null;
+  if (tf.getBackend() !== "wasm" || tf.env().getBool(WASM_KERNELS_FLAG) !== true) return null;
   const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory) || memory === unavailable) return null;
   if (instance !== null && instance.memory === memory) return instance.exports;
